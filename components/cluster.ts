@@ -1,0 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as manifests from "./manifests";
+import { NATIVE_PORT, PASSWORD_KEY, REST_PORT } from "./names";
+import { DEFAULT_ROOT_PASSWORD, DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
+import { checkArgs } from "./validate";
+
+/**
+ * A highly available TDengine 3.x cluster on Kubernetes: the seed guide's Service and StatefulSet,
+ * plus everything the guide leaves to a person with `kubectl exec`.
+ *
+ * ```ts
+ * const db = new TDengineCluster("tdengine", { replicas: 3, rootPassword: cfg.requireSecret("rootPassword") });
+ * export const rest = db.restEndpoint;
+ * ```
+ */
+export class TDengineCluster extends pulumi.ComponentResource {
+    /** `http://<client service>.<namespace>.svc.<domain>:6041`: TDengine's REST API inside the cluster. */
+    public readonly restEndpoint: pulumi.Output<string>;
+    /** `<client service>.<namespace>.svc.<domain>:6030`: the native protocol's endpoint. */
+    public readonly nativeEndpoint: pulumi.Output<string>;
+    /** The namespace of every object of the cluster. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The headless governing Service: dnodes are `<statefulSet>-<i>.<headlessService>.<ns>.svc.<domain>`. */
+    public readonly headlessServiceName: pulumi.Output<string>;
+    /** The name of the client Service. */
+    public readonly clientServiceName: pulumi.Output<string>;
+    /** The StatefulSet that runs the dnodes. */
+    public readonly statefulSetName: pulumi.Output<string>;
+    /** The number of dnodes asked for. */
+    public readonly replicas: pulumi.Output<number>;
+    /** The Secret holding the root password under the key `password`. */
+    public readonly secretName: pulumi.Output<string>;
+    /** The dnodes as TDengine last reported them (empty when the lifecycle automation is off). */
+    public readonly dnodes: pulumi.Output<DnodeStatus[]>;
+    /** The mnodes as TDengine last reported them (empty when the lifecycle automation is off). */
+    public readonly mnodes: pulumi.Output<MnodeStatus[]>;
+
+    constructor(name: string, args: TDengineClusterArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        // Before super(): a bad argument must fail before anything, even this component, is registered.
+        const checked = checkArgs(name, args);
+        super("tdengine:kubernetes:Cluster", name, {}, opts);
+
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: this.ownKubernetesProvider(name, args, opts) };
+
+        const namespaceName = args.createNamespace === false
+            ? checked.namespace
+            : new k8s.core.v1.Namespace(`${name}-namespace`, {
+                metadata: checked.namespace.apply(ns => manifests.namespaceMetadata(name, ns)),
+            }, childOpts).metadata.name;
+
+        const spec: pulumi.Output<manifests.ClusterSpec> = pulumi.output({
+            namespace: namespaceName,
+            replicas: checked.replicas,
+            image: checked.image,
+            imagePullPolicy: pulumi.output(args.imagePullPolicy ?? "IfNotPresent"),
+            storageSize: checked.storageSize,
+            storageClassName: checked.storageClassName,
+            timezone: checked.timezone,
+            taosConfig: checked.taosConfig,
+            resources: pulumi.output(args.resources),
+            nodeSelector: pulumi.output(args.nodeSelector),
+            tolerations: pulumi.output(args.tolerations),
+            affinity: pulumi.output(args.affinity),
+            serviceType: checked.serviceType,
+            serviceAnnotations: pulumi.output(args.service?.annotations),
+            clusterDomain: checked.clusterDomain,
+        }).apply(resolved => ({ name, ...resolved }) as manifests.ClusterSpec);
+
+        if (args.rootPassword === undefined) {
+            pulumi.log.warn(`TDengineCluster "${name}": no rootPassword given, so root keeps TDengine's default ` +
+                "password. Set one with `pulumi config set --secret rootPassword ...`.", this);
+        }
+        const rootPassword = pulumi.secret(args.rootPassword ?? DEFAULT_ROOT_PASSWORD);
+        const secret = new k8s.core.v1.Secret(`${name}-root-password`, {
+            metadata: spec.apply(manifests.secretMetadata),
+            type: "Opaque",
+            stringData: { [PASSWORD_KEY]: rootPassword },
+        }, childOpts);
+
+        const headless = spec.apply(manifests.headlessService);
+        const headlessService = new k8s.core.v1.Service(`${name}-headless`, {
+            metadata: headless.metadata, spec: headless.spec,
+        }, childOpts);
+
+        const client = spec.apply(manifests.clientService);
+        const clientService = new k8s.core.v1.Service(`${name}-client`, {
+            metadata: client.metadata, spec: client.spec,
+        }, childOpts);
+
+        const pdb = spec.apply(manifests.podDisruptionBudget);
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, childOpts);
+
+        const sts = spec.apply(manifests.statefulSet);
+        const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
+            metadata: sts.metadata, spec: sts.spec,
+        }, {
+            ...childOpts,
+            // The Secret and the governing Service must exist before the first pod starts.
+            dependsOn: [secret, headlessService],
+            // The seed's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
+            // a rollout that the StatefulSet itself still considers healthy.
+            customTimeouts: { create: "60m", update: "60m" },
+        });
+
+        this.namespace = namespaceName;
+        this.headlessServiceName = headlessService.metadata.name;
+        this.clientServiceName = clientService.metadata.name;
+        this.statefulSetName = statefulSet.metadata.name;
+        this.secretName = secret.metadata.name;
+        this.replicas = statefulSet.spec.replicas;
+        const clientHost = pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`;
+        this.restEndpoint = pulumi.interpolate`http://${clientHost}:${REST_PORT}`;
+        this.nativeEndpoint = pulumi.interpolate`${clientHost}:${NATIVE_PORT}`;
+        this.dnodes = pulumi.output([]);
+        this.mnodes = pulumi.output([]);
+
+        this.registerOutputs({
+            restEndpoint: this.restEndpoint,
+            nativeEndpoint: this.nativeEndpoint,
+            namespace: this.namespace,
+            headlessServiceName: this.headlessServiceName,
+            clientServiceName: this.clientServiceName,
+            statefulSetName: this.statefulSetName,
+            replicas: this.replicas,
+            secretName: this.secretName,
+            dnodes: this.dnodes,
+            mnodes: this.mnodes,
+        });
+    }
+
+    /**
+     * With `lifecycle.kubeconfig` set and no Kubernetes provider passed, the component builds its own
+     * provider from that kubeconfig, so its objects and its lifecycle steps reach the same cluster.
+     */
+    private ownKubernetesProvider(name: string, args: TDengineClusterArgs, opts: pulumi.ComponentResourceOptions): k8s.Provider | undefined {
+        const kubeconfig = args.lifecycle?.kubeconfig;
+        if (kubeconfig === undefined || opts.provider !== undefined || hasKubernetesProvider(opts.providers)) {
+            return undefined;
+        }
+        return new k8s.Provider(`${name}-kubernetes`, { kubeconfig, context: args.lifecycle?.context }, { parent: this });
+    }
+}
+
+function hasKubernetesProvider(providers: pulumi.ComponentResourceOptions["providers"]): boolean {
+    if (providers === undefined) {
+        return false;
+    }
+    const list = Array.isArray(providers) ? providers : Object.values(providers);
+    return list.some(p => p instanceof k8s.Provider);
+}
