@@ -1,0 +1,92 @@
+/**
+ * The SQL text of every statement the lifecycle sends, in TDengine 3.3.7.5's own words (captures/02, 07,
+ * 09, 13, 14). Values are validated here, never escaped: an id is a positive integer and a password uses
+ * TDengine's documented character set, so nothing can change a statement's meaning.
+ */
+
+export const SHOW_DNODES = "show dnodes";
+export const SHOW_MNODES = "show mnodes";
+/** `replica` is a reserved word: unquoted it is a syntax error (captures/13). */
+export const SELECT_DATABASE_REPLICAS = "select name, `replica` from information_schema.ins_databases";
+/** One row, column `status`: 1 whole, 2 partly available, 0 unavailable (captures/13). */
+export const SHOW_CLUSTER_ALIVE = "show cluster alive";
+/** Databases every cluster has, with a NULL replica: not the user's data. */
+export const SYSTEM_DATABASES: readonly string[] = ["information_schema", "performance_schema"];
+
+/** `create mnode on dnode <id>`. */
+export function createMnodeSql(dnodeId: number): string {
+    return `create mnode on dnode ${checkDnodeId(dnodeId)}`;
+}
+
+/** `drop mnode on dnode <id>`. */
+export function dropMnodeSql(dnodeId: number): string {
+    return `drop mnode on dnode ${checkDnodeId(dnodeId)}`;
+}
+
+/**
+ * `drop dnode <id>`: by numeric id, because the endpoint form fails in 3.3.7.5 (captures/07).
+ * Never `force` or `unsafe`.
+ */
+export function dropDnodeSql(dnodeId: number): string {
+    return `drop dnode ${checkDnodeId(dnodeId)}`;
+}
+
+/** `alter user <user> pass '<password>'` (captures/09), after {@link checkNewPassword}. */
+export function alterPasswordSql(user: string, password: string): string {
+    checkUserName(user);
+    checkNewPassword(password);
+    return `alter user ${user} pass '${password}'`;
+}
+
+/**
+ * The value as a dnode id, or a RangeError. Runtime-checked because ids reach here from JSON state and
+ * provider inputs, where the type system does not hold.
+ */
+export function checkDnodeId(value: unknown): number {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+        throw new RangeError(`A dnode id must be a positive integer, got ${describe(value)}`);
+    }
+    return value;
+}
+
+function describe(value: unknown): string {
+    const text = typeof value === "number" ? String(value) : (JSON.stringify(value) ?? String(value));
+    return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
+/** TDengine user names are identifiers of at most 23 bytes. */
+function checkUserName(user: string): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,22}$/.test(user)) {
+        throw new RangeError(`Not a TDengine user name: ${JSON.stringify(user)}`);
+    }
+}
+
+const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MAX_LENGTH = 255;
+/**
+ * TDengine's documented password characters (docs "Usage of Special Characters in Passwords"): letters,
+ * digits and `! @ # $ % ^ & * ( ) - _ + = [ ] { } : ; > < ? | ~ , .`, minus `:`, which the same page says
+ * the REST API's Basic authentication cannot carry (and this client must log in with the new password).
+ * The set has no quote, backtick, backslash or space, so the password goes between single quotes as is.
+ */
+const PASSWORD_PATTERN = /^[A-Za-z0-9!@#$%^&*()\-_+=[\]{};><?|~,.]+$/;
+
+/**
+ * Throws a RangeError, which never quotes the password, unless `password` is one TDengine can take and
+ * REST can log in with. TDengine itself still enforces the rest: with `enableStrongPassword` (the default)
+ * three of upper case, lower case, digits and specials; older 3.x builds cap the length at 16.
+ */
+export function checkNewPassword(password: string): void {
+    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+        throw new RangeError(
+            `The new root password has ${password.length} characters; ` +
+                `TDengine takes ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH}.`,
+        );
+    }
+    if (!PASSWORD_PATTERN.test(password)) {
+        throw new RangeError(
+            "The new root password has a character TDengine or its REST API does not take: use letters, digits " +
+                "and ! @ # $ % ^ & * ( ) - _ + = [ ] { } ; > < ? | ~ , . (no spaces, quotes, backslashes or colons).",
+        );
+    }
+}
