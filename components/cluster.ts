@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as manifests from "./manifests";
-import { NATIVE_PORT, PASSWORD_KEY, REST_PORT } from "./names";
+import { AfterStatefulSet } from "./lifecycle/after-statefulset";
+import { BeforeStatefulSet } from "./lifecycle/before-statefulset";
+import { LifecycleInputs } from "./lifecycle/session";
+import { NATIVE_PORT, PASSWORD_KEY, REST_PORT, clusterNames } from "./names";
 import { DEFAULT_ROOT_PASSWORD, DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
 import { checkArgs } from "./validate";
 
@@ -41,13 +44,19 @@ export class TDengineCluster extends pulumi.ComponentResource {
         const checked = checkArgs(name, args);
         super("tdengine:kubernetes:Cluster", name, {}, opts);
 
+        const names = clusterNames(name);
         const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: this.ownKubernetesProvider(name, args, opts) };
+        const lifecycle = args.lifecycle?.enabled !== false;
 
         const namespaceName = args.createNamespace === false
             ? checked.namespace
             : new k8s.core.v1.Namespace(`${name}-namespace`, {
                 metadata: checked.namespace.apply(ns => manifests.namespaceMetadata(name, ns)),
-            }, childOpts).metadata.name;
+            }, {
+                ...childOpts,
+                // Deleting the namespace would delete the volumes the user asked to keep.
+                retainOnDelete: args.retainVolumesOnDestroy === true,
+            }).metadata.name;
 
         const spec: pulumi.Output<manifests.ClusterSpec> = pulumi.output({
             namespace: namespaceName,
@@ -91,17 +100,44 @@ export class TDengineCluster extends pulumi.ComponentResource {
         const pdb = spec.apply(manifests.podDisruptionBudget);
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, childOpts);
 
+        // The runbook's order is the graph's order: leaving dnodes are dropped BEFORE the StatefulSet
+        // shrinks (it depends on that step: a refusal leaves it untouched), and mnodes are created AFTER
+        // its pods have rolled out (that step depends on it). On destroy the same edges run in reverse:
+        // the StatefulSet goes first, then the step before it deletes the data volumes.
+        const stepInputs: { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> } = {
+            instance: name,
+            namespace: namespaceName,
+            statefulSet: names.statefulSet,
+            headlessService: headlessService.metadata.name,
+            clusterDomain: checked.clusterDomain,
+            replicas: checked.replicas,
+            password: rootPassword,
+            restUrl: checked.restUrl as pulumi.Output<string>,
+            kubeconfig: args.lifecycle?.kubeconfig === undefined ? undefined : pulumi.secret(args.lifecycle.kubeconfig),
+            context: args.lifecycle?.context,
+            dropDnodeTimeoutSeconds: checked.dropDnodeTimeoutSeconds,
+            readyTimeoutSeconds: checked.readyTimeoutSeconds,
+            retainVolumesOnDestroy: args.retainVolumesOnDestroy === true,
+        };
+        const beforeStatefulSet = lifecycle
+            ? new BeforeStatefulSet(`${name}-drop-leaving-dnodes`, stepInputs, { parent: this, dependsOn: [secret] })
+            : undefined;
+
         const sts = spec.apply(manifests.statefulSet);
         const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
             metadata: sts.metadata, spec: sts.spec,
         }, {
             ...childOpts,
             // The Secret and the governing Service must exist before the first pod starts.
-            dependsOn: [secret, headlessService],
+            dependsOn: beforeStatefulSet ? [secret, headlessService, beforeStatefulSet] : [secret, headlessService],
             // The seed's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
             // a rollout that the StatefulSet itself still considers healthy.
             customTimeouts: { create: "60m", update: "60m" },
         });
+
+        const afterStatefulSet = lifecycle
+            ? new AfterStatefulSet(`${name}-ensure-mnodes`, stepInputs, { parent: this, dependsOn: [statefulSet] })
+            : undefined;
 
         this.namespace = namespaceName;
         this.headlessServiceName = headlessService.metadata.name;
@@ -112,8 +148,8 @@ export class TDengineCluster extends pulumi.ComponentResource {
         const clientHost = pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`;
         this.restEndpoint = pulumi.interpolate`http://${clientHost}:${REST_PORT}`;
         this.nativeEndpoint = pulumi.interpolate`${clientHost}:${NATIVE_PORT}`;
-        this.dnodes = pulumi.output([]);
-        this.mnodes = pulumi.output([]);
+        this.dnodes = afterStatefulSet ? afterStatefulSet.dnodes : pulumi.output([]);
+        this.mnodes = afterStatefulSet ? afterStatefulSet.mnodes : pulumi.output([]);
 
         this.registerOutputs({
             restEndpoint: this.restEndpoint,

@@ -12,6 +12,9 @@ const SERVICE = "kubernetes:core/v1:Service";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const SECRET = "kubernetes:core/v1:Secret";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const DYNAMIC = "pulumi-nodejs:dynamic";
+const BEFORE = "pulumi-nodejs:dynamic/tdengine:BeforeStatefulSet";
+const AFTER = "pulumi-nodejs:dynamic/tdengine:AfterStatefulSet";
 
 const apiVersions: Record<string, [string, string]> = {
     [STS]: ["apps/v1", "StatefulSet"],
@@ -127,8 +130,11 @@ describe("TDengineCluster: the seed guide's objects", function () {
         const password = "s3cret-Value-42";
         const { rec } = await deploy("tdengine", { rootPassword: pulumi.secret(password) });
         assert.deepEqual(envOf(rec).get("TAOS_ROOT_PASSWORD")?.valueFrom, { secretKeyRef: { name: "tdengine-root", key: "password" } });
-        for (const r of rec.registered.filter(x => x.type !== SECRET)) {
+        for (const r of rec.registered.filter(x => x.type !== SECRET && !x.type.startsWith(DYNAMIC))) {
             assert.ok(!JSON.stringify(r.inputs).includes(password), `${r.type} ${r.name} must not contain the password`);
+        }
+        for (const step of rec.registered.filter(x => x.type.startsWith(DYNAMIC))) {
+            assertSentAsSecret(step, "password");
         }
         const secret = rec.one(SECRET).inputs as Obj;
         assert.equal(secret.metadata.name, "tdengine-root");
@@ -261,6 +267,58 @@ describe("TDengineCluster: the seed guide's objects", function () {
         for (const r of rec.children().filter(c => c.type.startsWith("kubernetes:"))) {
             assert.match(r.provider ?? "", /tdengine-kubernetes/, `${r.type} ${r.name}`);
         }
+    });
+
+    describe("the lifecycle steps around the StatefulSet", () => {
+        it("makes the StatefulSet depend on the scale-down step and the mnode step depend on the StatefulSet", async () => {
+            const { rec } = await deploy("tdengine");
+            const before = rec.one(BEFORE);
+            const sts = rec.one(STS);
+            const after = rec.one(AFTER);
+            assert.ok(sts.dependsOn.includes(before.resource as pulumi.Resource), "StatefulSet dependsOn the step that drops leaving dnodes");
+            assert.ok(after.dependsOn.includes(sts.resource as pulumi.Resource), "the mnode step dependsOn the StatefulSet");
+            assert.ok(!before.dependsOn.includes(sts.resource as pulumi.Resource), "no cycle");
+        });
+
+        it("gives both steps what they need to find the cluster, as the component names it", async () => {
+            const { rec } = await deploy("tdengine", { namespace: "db", replicas: 4, clusterDomain: "k8s.internal",
+                lifecycle: { dropDnodeTimeoutSeconds: 7200, restUrl: "http://tdengine.db:6041" }, retainVolumesOnDestroy: true });
+            for (const step of [rec.one(BEFORE), rec.one(AFTER)]) {
+                const i = step.inputs as Obj;
+                assert.equal(i.instance, "tdengine");
+                assert.equal(i.namespace, "db");
+                assert.equal(i.statefulSet, "tdengine");
+                assert.equal(i.headlessService, "tdengine-taosd");
+                assert.equal(i.clusterDomain, "k8s.internal");
+                assert.equal(i.replicas, 4);
+                assert.equal(i.dropDnodeTimeoutSeconds, 7200);
+                assert.equal(i.readyTimeoutSeconds, 600);
+                assert.equal(i.restUrl, "http://tdengine.db:6041");
+                assert.equal(i.retainVolumesOnDestroy, true);
+                assert.equal(typeof i.__provider, "string", "the provider is serialized into the inputs");
+                assert.equal(step.parent, rec.one("tdengine:kubernetes:Cluster").resource);
+            }
+        });
+
+        it("keeps the namespace on destroy when the volumes are to be kept", async () => {
+            const { rec } = await deploy("tdengine", { retainVolumesOnDestroy: true });
+            assert.ok(rec.one(NAMESPACE));
+            // retainOnDelete is an engine option: the transformation saw it on the Namespace.
+            const rec2 = startRecording();
+            let retained: boolean | undefined;
+            const cluster = new TDengineCluster("tdengine", { rootPassword: "x", retainVolumesOnDestroy: true }, {
+                transformations: [a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; }, rec2.transformation],
+            });
+            await promiseOf(cluster.namespace);
+            assert.equal(retained, true);
+        });
+
+        it("registers no step when the lifecycle automation is off", async () => {
+            const { rec, cluster } = await deploy("tdengine", { lifecycle: { enabled: false } });
+            assert.equal(rec.registered.filter(r => r.type.startsWith(DYNAMIC)).length, 0);
+            assert.deepEqual(rec.one(STS).dependsOn.map(d => d.constructor.name).sort(), ["Secret", "Service"]);
+            assert.deepEqual(await promiseOf(cluster.dnodes), []);
+        });
     });
 
     describe("every manifest against the Kubernetes OpenAPI schema", () => {

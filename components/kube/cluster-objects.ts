@@ -1,0 +1,187 @@
+/**
+ * What the lifecycle needs from Kubernetes, for one TDengine cluster: its StatefulSet's size, its pods,
+ * its data volumes, and a way into a pod's REST port. Written against @kubernetes/client-node, which is
+ * loaded inside each function: this code runs in a serialized dynamic provider, where a module captured
+ * at load time (or a KubeConfig instance) does not survive serialization.
+ */
+import type * as k8sClient from "@kubernetes/client-node";
+import * as net from "node:net";
+import { ordinalOfPod, ordinalOfPvc, selectorLabels } from "../names";
+
+/** Which Kubernetes API to talk to: the same kubeconfig and context as the component's provider. */
+export interface KubeTarget {
+    /** Kubeconfig contents or a path to one; undefined = `KUBECONFIG` or ~/.kube/config. */
+    kubeconfig?: string;
+    /** A context of that kubeconfig; undefined = its current context. */
+    context?: string;
+}
+
+export interface PodState {
+    name: string;
+    ordinal: number;
+    ready: boolean;
+    /** Being deleted: not a place to send requests. */
+    terminating: boolean;
+}
+
+export interface VolumeState {
+    name: string;
+    ordinal: number;
+}
+
+/** A local URL that reaches a pod's port; close it when done. */
+export interface Tunnel {
+    url: string;
+    close(): void;
+}
+
+/** The Kubernetes side of one cluster, as the lifecycle steps see it. */
+export interface ClusterObjects {
+    /** The StatefulSet's `spec.replicas`, or undefined when there is no StatefulSet (yet, or any more). */
+    statefulSetReplicas(): Promise<number | undefined>;
+    pods(): Promise<PodState[]>;
+    /** The StatefulSet's data PVCs (`taosdata-<sts>-<ordinal>`). */
+    dataVolumes(): Promise<VolumeState[]>;
+    deleteVolume(name: string): Promise<void>;
+    /** A port-forward to a pod's port through the API server. */
+    openTunnel(pod: string, port: number): Promise<Tunnel>;
+    /** Where this talks to, for messages: context and namespace, never credentials. */
+    describe(): string;
+}
+
+type ClientModule = typeof k8sClient;
+
+function clientModule(): ClientModule {
+    // client-node 1.x is an ES module: Node 20.19+ loads it with require(); a default import would not
+    // survive pulumi.runtime.serializeFunction.
+    return require("@kubernetes/client-node") as ClientModule; // eslint-disable-line @typescript-eslint/no-require-imports
+}
+
+/** Loads the kubeconfig the way the Kubernetes provider does: contents or a path, else the default. */
+export function loadKubeConfig(target: KubeTarget): k8sClient.KubeConfig {
+    const k8s = clientModule();
+    const kc = new k8s.KubeConfig();
+    const given = target.kubeconfig?.trim();
+    if (given === undefined || given === "") {
+        kc.loadFromDefault();
+    } else if (given.includes("\n") || given.startsWith("{")) {
+        kc.loadFromString(given);
+    } else {
+        kc.loadFromFile(given);
+    }
+    if (target.context !== undefined && target.context !== "") {
+        kc.setCurrentContext(target.context);
+    }
+    return kc;
+}
+
+function isNotFound(err: unknown): boolean {
+    return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 404;
+}
+
+/** The objects of the StatefulSet `statefulSet` in `namespace`, through the API server `target` names. */
+export class KubeClusterObjects implements ClusterObjects {
+    constructor(private readonly target: KubeTarget, private readonly namespace: string, private readonly statefulSet: string,
+        private readonly instance: string) { }
+
+    describe(): string {
+        const kc = loadKubeConfig(this.target);
+        return `namespace ${this.namespace} (kube context ${kc.getCurrentContext() || "default"})`;
+    }
+
+    async statefulSetReplicas(): Promise<number | undefined> {
+        const k8s = clientModule();
+        const apps = loadKubeConfig(this.target).makeApiClient(k8s.AppsV1Api);
+        try {
+            const sts = await apps.readNamespacedStatefulSet({ name: this.statefulSet, namespace: this.namespace });
+            return sts.spec?.replicas ?? 1;
+        } catch (err) {
+            if (isNotFound(err)) {
+                return undefined;
+            }
+            throw err;
+        }
+    }
+
+    async pods(): Promise<PodState[]> {
+        const k8s = clientModule();
+        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
+        const labelSelector = Object.entries(selectorLabels(this.instance)).map(([k, v]) => `${k}=${v}`).join(",");
+        const list = await core.listNamespacedPod({ namespace: this.namespace, labelSelector });
+        const pods: PodState[] = [];
+        for (const pod of list.items) {
+            const name = pod.metadata?.name ?? "";
+            const ordinal = ordinalOfPod(this.statefulSet, name);
+            if (ordinal === undefined) {
+                continue;
+            }
+            const ready = (pod.status?.conditions ?? []).some(c => c.type === "Ready" && c.status === "True");
+            pods.push({ name, ordinal, ready, terminating: pod.metadata?.deletionTimestamp !== undefined });
+        }
+        return pods.sort((a, b) => a.ordinal - b.ordinal);
+    }
+
+    async dataVolumes(): Promise<VolumeState[]> {
+        const k8s = clientModule();
+        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
+        const list = await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace });
+        const volumes: VolumeState[] = [];
+        for (const pvc of list.items) {
+            const name = pvc.metadata?.name ?? "";
+            const ordinal = ordinalOfPvc(this.statefulSet, name);
+            if (ordinal !== undefined && pvc.metadata?.deletionTimestamp === undefined) {
+                volumes.push({ name, ordinal });
+            }
+        }
+        return volumes.sort((a, b) => a.ordinal - b.ordinal);
+    }
+
+    async deleteVolume(name: string): Promise<void> {
+        const k8s = clientModule();
+        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
+        try {
+            await core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace });
+        } catch (err) {
+            if (!isNotFound(err)) {
+                throw err;
+            }
+        }
+    }
+
+    async openTunnel(pod: string, port: number): Promise<Tunnel> {
+        const k8s = clientModule();
+        const forward = new k8s.PortForward(loadKubeConfig(this.target));
+        const namespace = this.namespace;
+        const sockets = new Set<net.Socket>();
+        // One port-forward stream per local connection: a stream that dies (a long `drop dnode`) takes
+        // only its own request with it, and the next request opens a fresh one.
+        const server = net.createServer(socket => {
+            sockets.add(socket);
+            socket.on("close", () => sockets.delete(socket));
+            socket.on("error", () => socket.destroy());
+            forward.portForward(namespace, pod, [port], socket, null, socket)
+                .then(ws => {
+                    const close = (): void => {
+                        const open = typeof ws === "function" ? ws() : ws;
+                        open?.close();
+                    };
+                    socket.on("close", close);
+                })
+                .catch(() => socket.destroy());
+        });
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, "127.0.0.1", () => resolve());
+        });
+        const address = server.address() as net.AddressInfo;
+        return {
+            url: `http://127.0.0.1:${address.port}`,
+            close: () => {
+                server.close();
+                for (const socket of sockets) {
+                    socket.destroy();
+                }
+            },
+        };
+    }
+}

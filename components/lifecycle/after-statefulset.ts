@@ -1,0 +1,52 @@
+/**
+ * The step after the StatefulSet: it depends on the StatefulSet, so it runs once the pods have rolled
+ * out, and makes the cluster whole: every dnode ready, mnodes on 3 dnodes, removed pods' volumes deleted.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DnodeStatus, MnodeStatus } from "../types";
+import { diffLifecycleInputs, lifecycleInputsOf, realStepContext } from "./provider-support";
+import { LifecycleInputs } from "./session";
+import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
+
+type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
+
+/** What the component exports: ids, endpoints, status and roles, nothing more. */
+function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes: MnodeStatus[]; deletedVolumes: string[] } {
+    return {
+        dnodes: result.dnodes.map(d => ({ id: d.id, endpoint: d.endpoint, status: d.status })),
+        mnodes: result.mnodes.map(m => ({ endpoint: m.endpoint, role: m.role })),
+        deletedVolumes: result.deletedVolumes,
+    };
+}
+
+export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+        return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+    },
+    async create(props: Record<string, unknown>) {
+        const inputs = lifecycleInputsOf(props);
+        const result = await afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs);
+        return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
+    },
+    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+        const inputs = lifecycleInputsOf(news);
+        const previous = lifecycleInputsOf(olds).password;
+        const result = await afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous);
+        return { outs: { ...inputs, ...report(result) } };
+    },
+    // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.
+    async delete() {
+        return;
+    },
+};
+
+/** Waits for the dnodes, ensures mnodes, deletes removed pods' volumes; reports dnodes and mnodes. */
+export class AfterStatefulSet extends pulumi.dynamic.Resource {
+    public readonly dnodes!: pulumi.Output<DnodeStatus[]>;
+    public readonly mnodes!: pulumi.Output<MnodeStatus[]>;
+
+    constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
+        super(afterStatefulSetProvider, name, { ...args, dnodes: undefined, mnodes: undefined, deletedVolumes: undefined },
+            { ...opts, additionalSecretOutputs: ["password", "kubeconfig"] }, "tdengine", "AfterStatefulSet");
+    }
+}

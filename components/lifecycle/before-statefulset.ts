@@ -1,0 +1,42 @@
+/**
+ * The step before the StatefulSet: the StatefulSet depends on it, so the leaving dnodes are dropped
+ * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { diffLifecycleInputs, lifecycleInputsOf, realStepContext } from "./provider-support";
+import { LifecycleInputs } from "./session";
+import { beforeStatefulSet, destroyVolumes } from "./steps";
+
+type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
+
+export const beforeStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+        return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+    },
+    async create(props: Record<string, unknown>) {
+        const inputs = lifecycleInputsOf(props);
+        const result = await beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs);
+        return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...result } };
+    },
+    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+        const inputs = lifecycleInputsOf(news);
+        const previous = lifecycleInputsOf(olds).password;
+        const result = await beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs, previous);
+        return { outs: { ...inputs, ...result } };
+    },
+    async delete(_id: string, props: Record<string, unknown>) {
+        const inputs = lifecycleInputsOf(props);
+        await destroyVolumes(realStepContext(inputs, `${inputs.instance} destroy`), inputs);
+    },
+};
+
+/** Drops leaving dnodes before the StatefulSet shrinks; deletes the data volumes on destroy. */
+export class BeforeStatefulSet extends pulumi.dynamic.Resource {
+    /** Ids of the dnodes the last run dropped. */
+    public readonly droppedDnodes!: pulumi.Output<number[]>;
+
+    constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
+        super(beforeStatefulSetProvider, name, { ...args, droppedDnodes: undefined, deletedVolumes: undefined },
+            { ...opts, additionalSecretOutputs: ["password", "kubeconfig"] }, "tdengine", "BeforeStatefulSet");
+    }
+}

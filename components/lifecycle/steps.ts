@@ -1,0 +1,115 @@
+/**
+ * The two lifecycle steps, as plain async functions over the cluster's Kubernetes objects and TDengine.
+ * The dynamic providers in before-statefulset.ts / after-statefulset.ts only call these; tests call them
+ * with the stand-in and a fake Kubernetes.
+ */
+import { ClusterObjects } from "../kube/cluster-objects";
+import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
+import { DEFAULT_ROOT_PASSWORD } from "../types";
+import { ensureMnodes, waitForClusterAlive, waitForDnodesReady } from "./mnodes";
+import { scaleDown } from "./scale-down";
+import { LifecycleInputs, Route, addressingOf, connectTDengine } from "./session";
+import { deleteAllVolumes, deleteRemovedVolumes, deleteStaleVolumes } from "./volumes";
+import { Progress } from "./wait";
+
+/** How a step reaches the cluster: injected so tests can swap Kubernetes and the route. */
+export interface StepContext {
+    kube: ClusterObjects;
+    openRoute(kube: ClusterObjects, inputs: LifecycleInputs): Promise<Route>;
+    progress: Progress;
+}
+
+export interface BeforeStatefulSetResult {
+    /** Ids of the dnodes dropped. */
+    droppedDnodes: number[];
+    /** PVCs deleted because they held a dropped dnode's data. */
+    deletedVolumes: string[];
+}
+
+export interface AfterStatefulSetResult {
+    dnodes: DnodeInfo[];
+    mnodes: MnodeInfo[];
+    deletedVolumes: string[];
+}
+
+/**
+ * Runs before the StatefulSet changes: on a scale-down, drops the leaving dnodes (the StatefulSet depends
+ * on this step, so a refusal leaves it untouched); on a scale-up, deletes PVCs an interrupted scale-down
+ * left for the ordinals about to be created; on a password change, rotates it. TDengine is only contacted
+ * when one of these can apply, so a cluster that is down can still be fixed by `pulumi up`.
+ */
+export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<BeforeStatefulSetResult> {
+    const none: BeforeStatefulSetResult = { droppedDnodes: [], deletedVolumes: [] };
+    const current = await ctx.kube.statefulSetReplicas();
+    if (current === undefined) {
+        return none; // the first deploy: nothing runs yet
+    }
+    const volumes = await ctx.kube.dataVolumes();
+    const scalingDown = current > inputs.replicas;
+    const mayHaveStaleVolumes = volumes.some(v => v.ordinal >= current && v.ordinal < inputs.replicas);
+    const passwordChanged = previousPassword !== undefined && previousPassword !== inputs.password;
+    if (!scalingDown && !mayHaveStaleVolumes && !passwordChanged) {
+        return none;
+    }
+    return withTDengine(ctx, inputs, previousPassword, async td => {
+        const addressing = addressingOf(inputs);
+        const dropped = await scaleDown(td, {
+            addressing,
+            replicas: inputs.replicas,
+            dropTimeoutMs: inputs.dropDnodeTimeoutSeconds * 1000,
+            mnodeTimeoutMs: inputs.readyTimeoutSeconds * 1000,
+            progress: ctx.progress,
+        });
+        const deletedVolumes = mayHaveStaleVolumes
+            ? await deleteStaleVolumes(ctx.kube, await td.showDnodes(), current, {
+                addressing, replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress })
+            : [];
+        return { droppedDnodes: dropped.map(d => d.id), deletedVolumes };
+    });
+}
+
+/**
+ * Runs after the StatefulSet has rolled out: waits until every dnode is ready, places mnodes on 3 dnodes
+ * when there are 3 or more, waits until the cluster is whole, then deletes the PVCs of pods a scale-down
+ * removed.
+ */
+export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<AfterStatefulSetResult> {
+    return withTDengine(ctx, inputs, previousPassword, async td => {
+        const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress };
+        const ready = await waitForDnodesReady(td, o);
+        const mnodes = await ensureMnodes(td, ready, o);
+        await waitForClusterAlive(td, o);
+        const dnodes = await td.showDnodes();
+        const deletedVolumes = await deleteRemovedVolumes(ctx.kube, dnodes, o);
+        return { dnodes, mnodes, deletedVolumes };
+    });
+}
+
+/**
+ * On `pulumi destroy`, after the StatefulSet is gone: the data PVCs, unless the user keeps them. When the
+ * StatefulSet still exists this step is being removed on its own (the lifecycle was turned off): the
+ * cluster lives on, and so do its volumes.
+ */
+export async function destroyVolumes(ctx: StepContext, inputs: LifecycleInputs): Promise<string[]> {
+    if (inputs.retainVolumesOnDestroy) {
+        ctx.progress("retainVolumesOnDestroy is set: keeping the data PVCs");
+        return [];
+    }
+    if (await ctx.kube.statefulSetReplicas() !== undefined) {
+        ctx.progress("the StatefulSet still exists, so only the lifecycle step is removed: keeping the data PVCs");
+        return [];
+    }
+    return deleteAllVolumes(ctx.kube, ctx.progress);
+}
+
+async function withTDengine<T>(ctx: StepContext, inputs: LifecycleInputs, previousPassword: string | undefined,
+    work: (td: TDengine) => Promise<T>): Promise<T> {
+    const route = await ctx.openRoute(ctx.kube, inputs);
+    try {
+        const previousPasswords = [previousPassword, DEFAULT_ROOT_PASSWORD].filter((p): p is string => p !== undefined);
+        const td = await connectTDengine({ route, inputs, previousPasswords, progress: ctx.progress });
+        return await work(td);
+    } finally {
+        route.close();
+    }
+}

@@ -1,0 +1,71 @@
+/**
+ * The data volumes (PVCs) of pods that are gone. The seed says to delete a removed pod's PVC by hand,
+ * "otherwise the next scale-up reuses the old data and cannot join the cluster": a dropped dnode restarted
+ * on its old volume runs for ever, answers on its port, passes `taos --check`, and is no member of the
+ * cluster (captures/18). A PVC is deleted only when its pod is gone and TDengine no longer lists its dnode:
+ * a dnode still listed holds data that was never moved away.
+ */
+import { ClusterObjects } from "../kube/cluster-objects";
+import { DnodeAddressing, dnodeEndpointForOrdinal } from "../names";
+import { DnodeInfo } from "../tdengine/types";
+import { Progress, waitFor } from "./wait";
+
+export interface VolumeOptions {
+    addressing: DnodeAddressing;
+    replicas: number;
+    timeoutMs: number;
+    progress: Progress;
+}
+
+/**
+ * Before a scale-up: a PVC left by an interrupted scale-down for an ordinal about to be created would give
+ * the new pod a dropped dnode's data. `current` is the StatefulSet's size now.
+ */
+export async function deleteStaleVolumes(kube: ClusterObjects, dnodes: DnodeInfo[], current: number, o: VolumeOptions): Promise<string[]> {
+    const pods = await kube.pods();
+    const stale = (await kube.dataVolumes()).filter(v =>
+        v.ordinal >= current && v.ordinal < o.replicas
+        && !pods.some(p => p.ordinal === v.ordinal)
+        && !isListed(dnodes, o.addressing, v.ordinal));
+    for (const volume of stale) {
+        o.progress(`delete PVC ${volume.name}: left by a dnode that was dropped, it could never rejoin`);
+        await kube.deleteVolume(volume.name);
+    }
+    return stale.map(v => v.name);
+}
+
+/** After a scale-down: once each removed pod is gone, delete its PVC. */
+export async function deleteRemovedVolumes(kube: ClusterObjects, dnodes: DnodeInfo[], o: VolumeOptions): Promise<string[]> {
+    const removed = (await kube.dataVolumes()).filter(v => v.ordinal >= o.replicas);
+    const deleted: string[] = [];
+    for (const volume of removed) {
+        if (isListed(dnodes, o.addressing, volume.ordinal)) {
+            o.progress(`keeping PVC ${volume.name}: TDengine still lists ${dnodeEndpointForOrdinal(o.addressing, volume.ordinal)}, ` +
+                "so its data was never moved away. Drop that dnode (or scale back up) to resolve it.");
+            continue;
+        }
+        await waitFor(async () => {
+            const pod = (await kube.pods()).find(p => p.ordinal === volume.ordinal);
+            return { done: pod === undefined, seen: pod ? `pod ${pod.name} still there` : "pod gone" };
+        }, { what: `the pod of ${volume.name} to be gone`, timeoutMs: o.timeoutMs, progress: o.progress });
+        o.progress(`delete PVC ${volume.name}: its dnode was dropped and its pod is gone`);
+        await kube.deleteVolume(volume.name);
+        deleted.push(volume.name);
+    }
+    return deleted;
+}
+
+/** On destroy, once the StatefulSet is gone: every data PVC of the cluster, as the seed's clean-up does. */
+export async function deleteAllVolumes(kube: ClusterObjects, progress: Progress): Promise<string[]> {
+    const volumes = await kube.dataVolumes();
+    for (const volume of volumes) {
+        progress(`delete PVC ${volume.name}`);
+        await kube.deleteVolume(volume.name);
+    }
+    return volumes.map(v => v.name);
+}
+
+function isListed(dnodes: DnodeInfo[], addressing: DnodeAddressing, ordinal: number): boolean {
+    const endpoint = dnodeEndpointForOrdinal(addressing, ordinal);
+    return dnodes.some(d => d.endpoint === endpoint);
+}

@@ -1,0 +1,55 @@
+/**
+ * Polling: every wait in the lifecycle asks TDengine or Kubernetes again until a condition holds, never
+ * sleeps a fixed time in the hope that it does.
+ */
+
+/** Reports progress to the person running `pulumi up`. */
+export type Progress = (message: string) => void;
+
+/** How often waits poll: `show dnodes` / `show mnodes` are cheap (captures: 2-10 ms each). */
+export const POLL_INTERVAL_MS = 250;
+
+export interface WaitOptions {
+    /** What is being waited for, for the timeout message: "dnode 4 to leave `show dnodes`". */
+    what: string;
+    timeoutMs: number;
+    intervalMs?: number;
+    progress?: Progress;
+}
+
+export class WaitTimeoutError extends Error {
+    constructor(what: string, timeoutMs: number, lastSeen: string) {
+        super(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`);
+        this.name = "WaitTimeoutError";
+    }
+}
+
+/**
+ * Calls `probe` until it returns `{ done: true }`. `seen` describes the state found; it is reported
+ * when it changes (so a long vnode migration shows its count falling) and in the timeout error.
+ */
+export async function waitFor<T>(probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions): Promise<T | undefined> {
+    const deadline = Date.now() + options.timeoutMs;
+    const interval = options.intervalMs ?? POLL_INTERVAL_MS;
+    let lastSeen = "";
+    for (;;) {
+        const result = await probe();
+        if (result.seen !== lastSeen) {
+            lastSeen = result.seen;
+            if (!result.done) {
+                options.progress?.(`waiting for ${options.what}: ${result.seen}`);
+            }
+        }
+        if (result.done) {
+            return result.value;
+        }
+        if (Date.now() >= deadline) {
+            throw new WaitTimeoutError(options.what, options.timeoutMs, lastSeen);
+        }
+        await delay(Math.min(interval, Math.max(deadline - Date.now(), 0)));
+    }
+}
+
+export function delay(ms: number): Promise<void> {
+    return new Promise(resolve => setTimeout(resolve, ms));
+}
