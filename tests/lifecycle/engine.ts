@@ -1,0 +1,87 @@
+/**
+ * Drives the two lifecycle providers the way the Pulumi engine does around the StatefulSet: the step
+ * before it (diff, then create or update), the StatefulSet itself (only when that step succeeded), then
+ * the step after it; on destroy, the reverse. Progress lines are collected, not printed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { afterStatefulSetProvider } from "../../components/lifecycle/after-statefulset";
+import { beforeStatefulSetProvider } from "../../components/lifecycle/before-statefulset";
+import { LifecycleInputs } from "../../components/lifecycle/session";
+import { FakeKubernetes } from "./fake-kubernetes";
+
+type Props = Record<string, unknown>;
+
+interface StepState {
+    id: string;
+    outs: Props;
+}
+
+export interface UpResult {
+    /** Whether each step ran (false: its diff found no change). */
+    beforeRan: boolean;
+    afterRan: boolean;
+    after?: Props;
+}
+
+export class Engine {
+    before?: StepState;
+    after?: StepState;
+    readonly progress: string[] = [];
+
+    constructor(readonly kube: FakeKubernetes) { }
+
+    /** `pulumi up` with these inputs. Throws what the first failing step throws, as the engine reports it. */
+    async up(inputs: LifecycleInputs): Promise<UpResult> {
+        const news = inputs as unknown as Props;
+        const beforeRan = await this.step(beforeStatefulSetProvider, "before", news);
+        this.kube.applyStatefulSet(inputs.replicas);
+        const afterRan = await this.step(afterStatefulSetProvider, "after", news);
+        return { beforeRan, afterRan, after: this.after?.outs };
+    }
+
+    /** `pulumi destroy`: the step after the StatefulSet, the StatefulSet, then the step before it. */
+    async destroy(): Promise<void> {
+        if (this.after) {
+            await this.quietly(() => afterStatefulSetProvider.delete?.(this.after?.id ?? "", this.after?.outs ?? {}));
+            this.after = undefined;
+        }
+        this.kube.deleteStatefulSet();
+        if (this.before) {
+            await this.quietly(() => beforeStatefulSetProvider.delete?.(this.before?.id ?? "", this.before?.outs ?? {}));
+            this.before = undefined;
+        }
+    }
+
+    private async step(provider: pulumi.dynamic.ResourceProvider, which: "before" | "after", news: Props): Promise<boolean> {
+        const state = this[which];
+        if (state === undefined) {
+            const created = await this.quietly(() => provider.create(news));
+            this[which] = { id: created.id, outs: created.outs as Props };
+            return true;
+        }
+        const diff = await provider.diff?.(state.id, state.outs, news);
+        if (diff?.replaces && diff.replaces.length > 0) {
+            throw new Error(`a lifecycle step asked for replacement: ${diff.replaces.join(", ")}`);
+        }
+        if (!diff?.changes) {
+            return false;
+        }
+        const updated = await this.quietly(() => provider.update?.(state.id, state.outs, news) ?? Promise.resolve({ outs: news }));
+        this[which] = { id: state.id, outs: (updated.outs ?? news) as Props };
+        return true;
+    }
+
+    /** Runs a provider call with its progress lines (stderr outside a provider host) collected. */
+    private async quietly<T>(call: () => Promise<T> | undefined): Promise<T> {
+        const write = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((chunk: string | Uint8Array) => {
+            this.progress.push(String(chunk).trimEnd());
+            return true;
+        }) as typeof process.stderr.write;
+        try {
+            return await (call() as Promise<T>);
+        } finally {
+            process.stderr.write = write;
+        }
+    }
+}

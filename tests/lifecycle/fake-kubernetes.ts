@@ -1,0 +1,154 @@
+/**
+ * A Kubernetes stand-in for the lifecycle tests: a StatefulSet controller with pods and PVCs, tied to the
+ * TDengine stand-in the way the official image is (a starting pod runs taosd on its FQDN, which joins the
+ * cluster; a deleted pod's taosd is gone), served over the few Kubernetes API routes the lifecycle uses,
+ * so the real @kubernetes/client-node code in components/kube runs against it.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { DnodeAddressing, dnodeEndpointForOrdinal, podName, pvcNameForOrdinal } from "../../components/names";
+import { TDengineStandin } from "../standin/standin";
+
+export interface KubeEvent {
+    at: number;
+    kind: "pod.created" | "pod.deleted" | "pvc.created" | "pvc.deleted" | "statefulset.scaled" | "statefulset.deleted";
+    detail: string;
+}
+
+interface Volume {
+    /** The endpoint whose dnode data this volume holds, once its pod has started on it. */
+    dataOf?: string;
+}
+
+/** One StatefulSet, its pods and its PVCs, as the StatefulSet controller would keep them. */
+export class FakeKubernetes {
+    replicas: number | undefined;
+    readonly pods = new Set<number>();
+    readonly volumes = new Map<number, Volume>();
+    readonly events: KubeEvent[] = [];
+    /** Ordinals whose pods are running but not ready (e.g. a pod stuck starting). */
+    readonly notReady = new Set<number>();
+    private server: http.Server | undefined;
+
+    constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string) { }
+
+    /**
+     * What the StatefulSet controller does for `spec.replicas = n`, OrderedReady: new pods in ordinal
+     * order, each on its PVC (created if missing); removed pods highest ordinal first. PVCs stay.
+     */
+    applyStatefulSet(n: number): void {
+        this.replicas = n;
+        this.record("statefulset.scaled", String(n));
+        for (let i = 0; i < n; i++) {
+            if (!this.pods.has(i)) {
+                this.startPod(i);
+            }
+        }
+        for (const i of [...this.pods].sort((a, b) => b - a)) {
+            if (i >= n) {
+                this.deletePod(i);
+            }
+        }
+    }
+
+    /** `kubectl delete statefulset`: the pods go, the PVCs stay. */
+    deleteStatefulSet(): void {
+        for (const i of [...this.pods].sort((a, b) => b - a)) {
+            this.deletePod(i);
+        }
+        this.replicas = undefined;
+        this.record("statefulset.deleted", this.addressing.statefulSet);
+    }
+
+    startPod(ordinal: number): void {
+        const endpoint = dnodeEndpointForOrdinal(this.addressing, ordinal);
+        let volume = this.volumes.get(ordinal);
+        if (volume === undefined) {
+            volume = {};
+            this.volumes.set(ordinal, volume);
+            this.record("pvc.created", pvcNameForOrdinal(this.addressing.statefulSet, ordinal));
+        }
+        const listed = this.standin.state().dnodes.some(d => d.endpoint === endpoint);
+        // The image's entrypoint starts taosd on whatever the volume holds (captures/18 for a dropped dnode's data).
+        const data = volume.dataOf === undefined ? "fresh" : listed ? "own" : "dropped";
+        this.standin.startDnode(endpoint, { data });
+        volume.dataOf = endpoint;
+        this.pods.add(ordinal);
+        this.record("pod.created", podName(this.addressing, ordinal));
+    }
+
+    deletePod(ordinal: number): void {
+        this.standin.stopDnode(dnodeEndpointForOrdinal(this.addressing, ordinal));
+        this.pods.delete(ordinal);
+        this.record("pod.deleted", podName(this.addressing, ordinal));
+    }
+
+    eventTime(kind: KubeEvent["kind"], detail: string): number | undefined {
+        return this.events.find(e => e.kind === kind && e.detail === detail)?.at;
+    }
+
+    private record(kind: KubeEvent["kind"], detail: string): void {
+        this.events.push({ at: Date.now(), kind, detail });
+    }
+
+    /** Serves the API routes the lifecycle uses; resolves to a kubeconfig (YAML) pointing at them. */
+    async serve(): Promise<string> {
+        this.server = http.createServer((req, res) => this.route(req, res));
+        await new Promise<void>(resolve => this.server?.listen(0, "127.0.0.1", resolve));
+        const port = (this.server.address() as AddressInfo).port;
+        return [
+            "apiVersion: v1", "kind: Config", "current-context: fake",
+            // client-node refuses plain HTTP unless TLS verification is off, as for any local test server.
+            "clusters:", "- name: fake", "  cluster:", `    server: http://127.0.0.1:${port}`, "    insecure-skip-tls-verify: true",
+            "contexts:", "- name: fake", "  context:", "    cluster: fake", "    user: fake",
+            "users:", "- name: fake", "  user:", "    token: fake-token", "",
+        ].join("\n");
+    }
+
+    async close(): Promise<void> {
+        await new Promise<void>(resolve => this.server ? this.server.close(() => resolve()) : resolve());
+    }
+
+    private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+        const url = new URL(req.url ?? "/", "http://x");
+        const ns = this.addressing.namespace;
+        const sts = this.addressing.statefulSet;
+        const send = (status: number, body: unknown): void => {
+            res.writeHead(status, { "content-type": "application/json" });
+            res.end(JSON.stringify(body));
+        };
+        const notFound = (): void => send(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 });
+        if (req.method === "GET" && url.pathname === `/apis/apps/v1/namespaces/${ns}/statefulsets/${sts}`) {
+            return this.replicas === undefined ? notFound()
+                : send(200, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: sts, namespace: ns }, spec: { replicas: this.replicas } });
+        }
+        if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/pods`) {
+            const selector = url.searchParams.get("labelSelector") ?? "";
+            const matches = selector.includes(`app.kubernetes.io/instance=${this.instance}`);
+            const items = matches ? [...this.pods].sort().map(i => ({
+                metadata: { name: podName(this.addressing, i), namespace: ns },
+                status: { conditions: [{ type: "Ready", status: this.notReady.has(i) ? "False" : "True" }] },
+            })) : [];
+            return send(200, { apiVersion: "v1", kind: "PodList", metadata: {}, items });
+        }
+        if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/persistentvolumeclaims`) {
+            const items = [...this.volumes.keys()].sort().map(i => ({ metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns } }));
+            return send(200, { apiVersion: "v1", kind: "PersistentVolumeClaimList", metadata: {}, items });
+        }
+        const pvc = new RegExp(`^/api/v1/namespaces/${ns}/persistentvolumeclaims/(.+)$`).exec(url.pathname);
+        if (req.method === "DELETE" && pvc) {
+            const ordinal = [...this.volumes.keys()].find(i => pvcNameForOrdinal(sts, i) === pvc[1]);
+            if (ordinal === undefined) {
+                return notFound();
+            }
+            // kubernetes.io/pvc-protection: a PVC in use by a pod is only marked for deletion.
+            if (this.pods.has(ordinal)) {
+                return send(409, { kind: "Status", code: 409, message: `test refuses: ${pvc[1]} is in use by a running pod` });
+            }
+            this.volumes.delete(ordinal);
+            this.record("pvc.deleted", pvc[1]);
+            return send(200, { metadata: { name: pvc[1] } });
+        }
+        send(404, { kind: "Status", code: 404, message: `fake apiserver: no route for ${req.method} ${url.pathname}` });
+    }
+}

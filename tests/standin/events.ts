@@ -1,0 +1,55 @@
+/**
+ * What happened inside the stand-in, in order, so a test can assert e.g. that `drop dnode 4` was executed
+ * before some other change. Times are wall-clock ms (not scaled): the order is what matters.
+ */
+
+export type EventKind =
+    /** A statement reached the cluster; detail = the SQL as sent. */
+    | "sql"
+    /** A statement finished; detail = `<code> <sql>` (0 for success). */
+    | "sql.result"
+    /** failConnections: a request's socket was destroyed before anything ran; detail = the SQL. */
+    | "connection.failed"
+    /** dropConnectionDuring: a running statement's socket was destroyed; detail = the SQL. */
+    | "connection.dropped"
+    /** A taosd process started or stopped; detail = `<endpoint> (<data dir>)`. */
+    | "process.started"
+    | "process.stopped"
+    /** detail = `dnode <id> <endpoint>` for all dnode and mnode events. */
+    | "dnode.registered"
+    | "dnode.ready"
+    | "dnode.offline"
+    | "dnode.dropping"
+    | "dnode.dropped"
+    | "mnode.created"
+    | "mnode.ready"
+    | "mnode.role"
+    | "mnode.dropped"
+    /** detail = `vgroup <id> dnode <id>`. */
+    | "vnode.added"
+    | "vnode.removed"
+    /** An unsafe drop recreated a single-replica vgroup empty; detail = `vgroup <id> tables <names>`. */
+    | "data.lost"
+    /** detail = the database name. */
+    | "database.created"
+    | "database.dropped"
+    /** detail = the user name (never the password). */
+    | "user.password";
+
+export interface StandinEvent {
+    readonly at: number;
+    readonly kind: EventKind;
+    readonly detail: string;
+}
+
+export class EventLog {
+    private readonly entries: StandinEvent[] = [];
+
+    record(kind: EventKind, detail: string): void {
+        this.entries.push({ at: Date.now(), kind, detail });
+    }
+
+    all(): StandinEvent[] {
+        return [...this.entries];
+    }
+}

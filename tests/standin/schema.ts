@@ -1,0 +1,62 @@
+/**
+ * Result columns as taosAdapter's REST API describes them: `[name, type, length]`. Types and byte sizes
+ * are TDengine's (source/common/src/systable.c: dnodesSchema, mnodesSchema, userDBSchema); for VARCHAR
+ * REST reports the size without the 2-byte length header, e.g. `["name","VARCHAR",64]` in the REST API
+ * docs' own `ins_databases` example (docs/en/14-reference/05-connector/60-rest-api.md).
+ */
+
+export type Column = readonly [name: string, type: string, length: number];
+export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases";
+
+/** TSDB_EP_LEN = TSDB_FQDN_LEN (128) + 6. */
+const EP_LEN = 134;
+
+/** In table order; `*` selects them all. captures/13 shows the same names in the same order. */
+export const SYSTEM_COLUMNS: Readonly<Record<SystemTable, readonly Column[]>> = {
+    ins_dnodes: [
+        ["id", "INT", 4],
+        ["endpoint", "VARCHAR", EP_LEN],
+        ["vnodes", "SMALLINT", 2],
+        ["support_vnodes", "SMALLINT", 2],
+        ["status", "VARCHAR", 10],
+        ["create_time", "TIMESTAMP", 8],
+        ["reboot_time", "TIMESTAMP", 8],
+        ["note", "VARCHAR", 256],
+    ],
+    ins_mnodes: [
+        ["id", "INT", 4],
+        ["endpoint", "VARCHAR", EP_LEN],
+        ["role", "VARCHAR", 12],
+        ["status", "VARCHAR", 9],
+        ["create_time", "TIMESTAMP", 8],
+        ["role_time", "TIMESTAMP", 8],
+    ],
+    // The first six of the 38 columns captures/13 lists; the others are not modelled.
+    ins_databases: [
+        ["name", "VARCHAR", 64],
+        ["create_time", "TIMESTAMP", 8],
+        ["vgroups", "INT", 4],
+        ["ntables", "BIGINT", 8],
+        ["replica", "TINYINT", 1],
+        ["status", "VARCHAR", 10],
+    ],
+};
+
+export function columnNames(table: SystemTable): string[] {
+    return SYSTEM_COLUMNS[table].map(([name]) => name);
+}
+
+/** source/libs/command/src/command.c buildAliveResultDataBlock: one INT column; captures/13 names it `status`. */
+export const ALIVE_COLUMNS: readonly Column[] = [["status", "INT", 4]];
+
+/** captures/05, 08: `select count(*)` prints a `count(*)` column; TDengine's count is a BIGINT. */
+export const COUNT_COLUMNS: readonly Column[] = [["count(*)", "BIGINT", 8]];
+
+/**
+ * A TIMESTAMP as taosAdapter writes it: UTC, always three fraction digits (taosdata/taosadapter
+ * tools/layout/time.go LayoutMillSecond "2006-01-02T15:04:05.000Z07:00"). 0 is 1970-01-01T00:00:00.000Z,
+ * which the CLI prints as `1970-01-01 00:00:00.000` (captures/08, 14).
+ */
+export function timestamp(ms: number): string {
+    return new Date(ms).toISOString();
+}
