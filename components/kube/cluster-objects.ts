@@ -43,6 +43,8 @@ export interface ClusterObjects {
     /** The StatefulSet's data PVCs (`taosdata-<sts>-<ordinal>`). */
     dataVolumes(): Promise<VolumeState[]>;
     deleteVolume(name: string): Promise<void>;
+    /** Deletes a pod; its StatefulSet starts it again. */
+    deletePod(name: string): Promise<void>;
     /** A port-forward to a pod's port through the API server. */
     openTunnel(pod: string, port: number): Promise<Tunnel>;
     /** Where this talks to, for messages: context and namespace, never credentials. */
@@ -141,6 +143,18 @@ export class KubeClusterObjects implements ClusterObjects {
         const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
         try {
             await core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace });
+        } catch (err) {
+            if (!isNotFound(err)) {
+                throw err;
+            }
+        }
+    }
+
+    async deletePod(name: string): Promise<void> {
+        const k8s = clientModule();
+        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
+        try {
+            await core.deleteNamespacedPod({ name, namespace: this.namespace });
         } catch (err) {
             if (!isNotFound(err)) {
                 throw err;

@@ -5,11 +5,8 @@
  */
 import { DnodeAddressing, ordinalOfDnodeEndpoint, podName } from "../names";
 import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
-import { createMnode, expectedEndpoints } from "./scale-down";
+import { MAX_MNODES, createMnode, expectedEndpoints } from "./scale-down";
 import { Progress, waitFor } from "./wait";
-
-/** TDengine allows at most 3 mnodes (captures/14: `The replica of mnode cannot exceed 3`). */
-export const MAX_MNODES = 3;
 
 export interface MnodeOptions {
     addressing: DnodeAddressing;

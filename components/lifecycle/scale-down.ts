@@ -17,6 +17,8 @@ export interface ScaleDownOptions {
     dropTimeoutMs: number;
     /** How long a new mnode may take to serve, or a dropped one to go. */
     mnodeTimeoutMs: number;
+    /** Deletes the pod with this ordinal so the StatefulSet starts it again (hands its mnode leadership over). */
+    restartPod(ordinal: number): Promise<void>;
     progress: Progress;
 }
 
@@ -100,10 +102,12 @@ function serving(m: MnodeInfo): boolean {
  * A dropped dnode takes its mnode with it (captures/15), leaving 2 for as long as the drop takes. Move it
  * to a staying dnode first. TDengine allows at most 3 mnodes (captures/14), so with 3 the leaving one
  * goes first; with fewer, the new one is created first and the cluster never has fewer than before.
+ * TDengine will not drop the leader's mnode (nor its dnode), so a leaving leader hands over first.
  */
 async function moveMnodeOff(td: TDengine, dnode: LeavingDnode, dnodes: DnodeInfo[], o: ScaleDownOptions): Promise<void> {
     const mnodes = await td.showMnodes();
-    if (!mnodes.some(m => m.endpoint === dnode.endpoint)) {
+    const mine = mnodes.find(m => m.endpoint === dnode.endpoint);
+    if (mine === undefined) {
         return;
     }
     const target = dnodes
@@ -111,17 +115,38 @@ async function moveMnodeOff(td: TDengine, dnode: LeavingDnode, dnodes: DnodeInfo
         .filter(d => d.ordinal !== undefined && d.ordinal < o.replicas && d.status === "ready")
         .filter(d => !mnodes.some(m => m.endpoint === d.endpoint))
         .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0))[0];
+    const createFirst = target !== undefined && mnodes.length < MAX_MNODES;
+    if (createFirst) {
+        await createMnode(td, target, o);
+    }
+    if (mine.role === "leader") {
+        await handOverLeadership(td, dnode, o);
+    }
     if (target === undefined) {
-        o.progress(`dnode ${dnode.id} holds an mnode and every staying dnode has one: it goes with the dnode`);
-        return;
+        o.progress(`dnode ${dnode.id} holds an mnode and every staying dnode has one: dropping it leaves ${mnodes.length - 1}`);
     }
-    if (mnodes.length >= 3) {
-        await dropMnode(td, dnode, o);
+    await dropMnode(td, dnode, o);
+    if (target !== undefined && !createFirst) {
         await createMnode(td, target, o);
-    } else {
-        await createMnode(td, target, o);
-        await dropMnode(td, dnode, o);
     }
+}
+
+/**
+ * There is no statement that moves mnode leadership; a restart of the leader's pod does it, as a killed
+ * leader does (captures/08: a follower is leader about 5 s later). The other mnodes keep a quorum.
+ */
+async function handOverLeadership(td: TDengine, dnode: LeavingDnode, o: ScaleDownOptions): Promise<void> {
+    const pod = podName(o.addressing, dnode.ordinal);
+    o.progress(`dnode ${dnode.id} holds the mnode leader, which TDengine cannot drop: restarting pod ${pod} so a follower takes over`);
+    await o.restartPod(dnode.ordinal);
+    await waitFor(async () => {
+        const mnodes = await td.showMnodes();
+        const leader = mnodes.find(m => m.role === "leader");
+        const back = (await td.showDnodes()).find(d => d.id === dnode.id);
+        const done = leader !== undefined && leader.endpoint !== dnode.endpoint && back?.status === "ready"
+            && mnodes.every(serving);
+        return { done, seen: `leader ${leader?.endpoint ?? "none"}, dnode ${dnode.id} ${back?.status ?? "missing"}` };
+    }, { what: `another mnode to lead and pod ${pod} to be back`, timeoutMs: o.mnodeTimeoutMs, progress: o.progress });
 }
 
 async function dropMnode(td: TDengine, dnode: DnodeInfo, o: ScaleDownOptions): Promise<void> {
@@ -205,6 +230,9 @@ async function waitUntilDnodeGone(td: TDengine, dnode: LeavingDnode, o: ScaleDow
     }, { what: `dnode ${dnode.id} to leave show dnodes`, timeoutMs: o.dropTimeoutMs, progress: o.progress });
     o.progress(`dnode ${dnode.id} (${dnode.endpoint}) has left the cluster`);
 }
+
+/** TDengine allows at most 3 mnodes (captures/14: `The replica of mnode cannot exceed 3`). */
+export const MAX_MNODES = 3;
 
 /** The endpoints a cluster of `replicas` pods should have, in ordinal order. */
 export function expectedEndpoints(addressing: DnodeAddressing, replicas: number): string[] {

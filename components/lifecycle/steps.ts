@@ -4,6 +4,7 @@
  * with the stand-in and a fake Kubernetes.
  */
 import { ClusterObjects } from "../kube/cluster-objects";
+import { podName } from "../names";
 import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
 import { DEFAULT_ROOT_PASSWORD } from "../types";
 import { ensureMnodes, waitForClusterAlive, waitForDnodesReady } from "./mnodes";
@@ -58,6 +59,7 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
             replicas: inputs.replicas,
             dropTimeoutMs: inputs.dropDnodeTimeoutSeconds * 1000,
             mnodeTimeoutMs: inputs.readyTimeoutSeconds * 1000,
+            restartPod: ordinal => ctx.kube.deletePod(podName(addressing, ordinal)),
             progress: ctx.progress,
         });
         const deletedVolumes = mayHaveStaleVolumes

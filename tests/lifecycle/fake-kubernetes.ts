@@ -30,7 +30,13 @@ export class FakeKubernetes {
     readonly notReady = new Set<number>();
     private server: http.Server | undefined;
 
-    constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string) { }
+    /**
+     * `restartDelayMs`: how long a deleted pod takes to run again. A real one takes many seconds
+     * (grace period, scheduling, start-up), longer than TDengine takes to notice a dead dnode (4 s) and
+     * elect a new mnode leader (5 s, captures/08); the default keeps that order at timeScale 0.01.
+     */
+    constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string,
+        readonly restartDelayMs = 200) { }
 
     /**
      * What the StatefulSet controller does for `spec.replicas = n`, OrderedReady: new pods in ordinal
@@ -134,6 +140,17 @@ export class FakeKubernetes {
         if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/persistentvolumeclaims`) {
             const items = [...this.volumes.keys()].sort().map(i => ({ metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns } }));
             return send(200, { apiVersion: "v1", kind: "PersistentVolumeClaimList", metadata: {}, items });
+        }
+        const pod = new RegExp(`^/api/v1/namespaces/${ns}/pods/${sts}-(\\d+)$`).exec(url.pathname);
+        if (req.method === "DELETE" && pod) {
+            const ordinal = Number(pod[1]);
+            if (!this.pods.has(ordinal)) {
+                return notFound();
+            }
+            // The StatefulSet controller starts the deleted pod again, on its PVC.
+            this.deletePod(ordinal);
+            setTimeout(() => { if (this.replicas !== undefined && ordinal < this.replicas) { this.startPod(ordinal); } }, this.restartDelayMs);
+            return send(200, { metadata: { name: podName(this.addressing, ordinal) } });
         }
         const pvc = new RegExp(`^/api/v1/namespaces/${ns}/persistentvolumeclaims/(.+)$`).exec(url.pathname);
         if (req.method === "DELETE" && pvc) {

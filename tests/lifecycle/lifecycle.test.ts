@@ -166,6 +166,25 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.ok(mnodes.every(m => m.role === "leader" || m.role === "follower"));
     });
 
+    it("a leaving dnode holding the mnode leader: its pod is restarted so a follower leads, then it is dropped", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(3));
+        // Pod 0 restarts: the highest-id follower (pod 2's dnode) becomes leader (captures/08).
+        s.kube.deletePod(0);
+        await waitUntil("pod 2's mnode to lead", async () => (await s.sql.showMnodes()).some(m => m.endpoint === endpoint(2) && m.role === "leader"));
+        s.kube.startPod(0);
+        await waitForMnodeCount(s, 3);
+        await s.engine.up(s.inputs(2));
+        const restarted = s.kube.eventTime("pod.deleted", "tdengine-2") ?? Infinity;
+        const mnodeDropped = s.standin.events().find(e => e.kind === "sql" && e.detail === "drop mnode on dnode 3")?.at ?? -1;
+        assert.ok(restarted <= mnodeDropped, "the leader's pod was restarted before its mnode was dropped");
+        assert.deepEqual(sqlEvents(s, "drop dnode"), ["drop dnode 3"]);
+        const mnodes = await s.sql.showMnodes();
+        assert.deepEqual(mnodes.map(m => m.endpoint).sort(), [endpoint(0), endpoint(1)]);
+        assert.ok(mnodes.some(m => m.role === "leader"));
+        assert.deepEqual((await s.sql.showDnodes()).map(d => d.endpoint), [endpoint(0), endpoint(1)]);
+    });
+
     it("a leaving dnode that is offline: refused (never force/unsafe: captures/19), nothing dropped", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(4));
