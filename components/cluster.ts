@@ -112,6 +112,8 @@ export class TDengineCluster extends pulumi.ComponentResource {
             clusterDomain: checked.clusterDomain,
             replicas: checked.replicas,
             password: rootPassword,
+            storageSize: checked.storageSize,
+            storageClassName: checked.storageClassName as pulumi.Output<string>,
             restUrl: checked.restUrl as pulumi.Output<string>,
             kubeconfig: args.lifecycle?.kubeconfig === undefined ? undefined : pulumi.secret(args.lifecycle.kubeconfig),
             context: args.lifecycle?.context,
@@ -133,6 +135,9 @@ export class TDengineCluster extends pulumi.ComponentResource {
             // The seed's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
             // a rollout that the StatefulSet itself still considers healthy.
             customTimeouts: { create: "60m", update: "60m" },
+            // volumeClaimTemplates are immutable: a change would replace the StatefulSet and stop every dnode
+            // at once. With the lifecycle on, the steps resize the PVCs themselves instead.
+            ignoreChanges: lifecycle ? ["spec.volumeClaimTemplates"] : undefined,
         });
 
         const afterStatefulSet = lifecycle

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clusterNames, dnodeEndpointForOrdinal } from "./names";
+import { quantityToBytes } from "./quantity";
 import { DEFAULT_IMAGE, ServiceType, TDengineClusterArgs } from "./types";
 
 /** A bad argument of a TDengineCluster: `field` is the argument's path, the message says the fix. */
@@ -18,9 +19,6 @@ export class TDengineClusterArgumentError extends Error {
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// A Kubernetes quantity as the API server parses it: a decimal number with a binary, decimal or
-// exponent suffix (k8s.io/apimachinery/pkg/api/resource).
-const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 const TAOS_CONFIG_KEY = /^[a-z][a-zA-Z0-9]*$/;
 /** Set by the component from the StatefulSet's names; a user value would break cluster membership. */
 const MANAGED_TAOS_KEYS = ["fqdn", "firstEp", "secondEp", "serverPort"];
@@ -66,7 +64,8 @@ export const checkImage: Check<string> = (resourceName, value) => {
 };
 
 export const checkStorageSize: Check<string> = (resourceName, value) => {
-    if (typeof value !== "string" || !QUANTITY.test(value) || Number.parseFloat(value) === 0) {
+    const bytes = typeof value === "string" ? quantityToBytes(value) : undefined;
+    if (bytes === undefined || bytes <= 0) {
         throw new TDengineClusterArgumentError(resourceName, "storage.size", `is not a Kubernetes quantity (got "${String(value)}")`,
             "Use a size such as \"5Gi\", \"500Mi\" or \"1Ti\".");
     }

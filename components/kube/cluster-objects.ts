@@ -27,6 +27,9 @@ export interface PodState {
 export interface VolumeState {
     name: string;
     ordinal: number;
+    /** `spec.resources.requests.storage`: the size asked for (a resize in progress included). */
+    size?: string;
+    storageClassName?: string;
 }
 
 /** A local URL that reaches a pod's port; close it when done. */
@@ -43,6 +46,8 @@ export interface ClusterObjects {
     /** The StatefulSet's data PVCs (`taosdata-<sts>-<ordinal>`). */
     dataVolumes(): Promise<VolumeState[]>;
     deleteVolume(name: string): Promise<void>;
+    /** Asks for a larger volume (the StorageClass must allow expansion). */
+    resizeVolume(name: string, size: string): Promise<void>;
     /** Deletes a pod; its StatefulSet starts it again. */
     deletePod(name: string): Promise<void>;
     /** A port-forward to a pod's port through the API server. */
@@ -132,7 +137,7 @@ export class KubeClusterObjects implements ClusterObjects {
             const name = pvc.metadata?.name ?? "";
             const ordinal = ordinalOfPvc(this.statefulSet, name);
             if (ordinal !== undefined && pvc.metadata?.deletionTimestamp === undefined) {
-                volumes.push({ name, ordinal });
+                volumes.push({ name, ordinal, size: pvc.spec?.resources?.requests?.storage, storageClassName: pvc.spec?.storageClassName });
             }
         }
         return volumes.sort((a, b) => a.ordinal - b.ordinal);
@@ -148,6 +153,14 @@ export class KubeClusterObjects implements ClusterObjects {
                 throw err;
             }
         }
+    }
+
+    async resizeVolume(name: string, size: string): Promise<void> {
+        const k8s = clientModule();
+        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
+        await core.patchNamespacedPersistentVolumeClaim(
+            { name, namespace: this.namespace, body: { spec: { resources: { requests: { storage: size } } } } },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
     }
 
     async deletePod(name: string): Promise<void> {

@@ -10,7 +10,7 @@ import { Progress } from "./wait";
 
 /** Every input of a lifecycle step; a change of any of them runs the step again. */
 export const LIFECYCLE_INPUT_KEYS: ReadonlyArray<keyof LifecycleInputs> = [
-    "instance", "namespace", "statefulSet", "headlessService", "clusterDomain", "replicas", "password",
+    "instance", "namespace", "statefulSet", "headlessService", "clusterDomain", "replicas", "password", "storageSize", "storageClassName",
     "restUrl", "kubeconfig", "context", "dropDnodeTimeoutSeconds", "readyTimeoutSeconds", "retainVolumesOnDestroy",
 ];
 

@@ -22,6 +22,10 @@ export interface LifecycleInputs {
     replicas: number;
     /** The root password wanted (a secret). */
     password: string;
+    /** Every data volume's size, a Kubernetes quantity. */
+    storageSize: string;
+    /** The StorageClass asked for; undefined = the cluster's default. */
+    storageClassName?: string;
     restUrl?: string;
     kubeconfig?: string;
     context?: string;

@@ -10,7 +10,7 @@ import { DEFAULT_ROOT_PASSWORD } from "../types";
 import { ensureMnodes, waitForClusterAlive, waitForDnodesReady } from "./mnodes";
 import { scaleDown } from "./scale-down";
 import { LifecycleInputs, Route, addressingOf, connectTDengine } from "./session";
-import { deleteAllVolumes, deleteRemovedVolumes, deleteStaleVolumes } from "./volumes";
+import { checkVolumeChanges, deleteAllVolumes, deleteRemovedVolumes, deleteStaleVolumes, expandVolumes } from "./volumes";
 import { Progress } from "./wait";
 
 /** How a step reaches the cluster: injected so tests can swap Kubernetes and the route. */
@@ -37,7 +37,8 @@ export interface AfterStatefulSetResult {
  * Runs before the StatefulSet changes: on a scale-down, drops the leaving dnodes (the StatefulSet depends
  * on this step, so a refusal leaves it untouched); on a scale-up, deletes PVCs an interrupted scale-down
  * left for the ordinals about to be created; on a password change, rotates it. TDengine is only contacted
- * when one of these can apply, so a cluster that is down can still be fixed by `pulumi up`.
+ * when one of these can apply, so a cluster that is down can still be fixed by `pulumi up`. A storage
+ * change volumes cannot take (shrinking, another class) is refused here too, before anything changes.
  */
 export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<BeforeStatefulSetResult> {
     const none: BeforeStatefulSetResult = { droppedDnodes: [], deletedVolumes: [] };
@@ -45,6 +46,7 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
     if (current === undefined) {
         return none; // the first deploy: nothing runs yet
     }
+    await checkVolumeChanges(ctx.kube, inputs.storageSize, inputs.storageClassName);
     const volumes = await ctx.kube.dataVolumes();
     const scalingDown = current > inputs.replicas;
     const mayHaveStaleVolumes = volumes.some(v => v.ordinal >= current && v.ordinal < inputs.replicas);
@@ -72,8 +74,8 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
 
 /**
  * Runs after the StatefulSet has rolled out: waits until every dnode is ready, places mnodes on 3 dnodes
- * when there are 3 or more, waits until the cluster is whole, then deletes the PVCs of pods a scale-down
- * removed.
+ * when there are 3 or more, waits until the cluster is whole, deletes the PVCs of pods a scale-down
+ * removed, and grows volumes smaller than storage.size.
  */
 export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<AfterStatefulSetResult> {
     return withTDengine(ctx, inputs, previousPassword, async td => {
@@ -83,6 +85,7 @@ export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs
         await waitForClusterAlive(td, o);
         const dnodes = await td.showDnodes();
         const deletedVolumes = await deleteRemovedVolumes(ctx.kube, dnodes, o);
+        await expandVolumes(ctx.kube, inputs.storageSize, ctx.progress);
         return { dnodes, mnodes, deletedVolumes };
     });
 }

@@ -5,7 +5,8 @@
  * cluster (captures/18). A PVC is deleted only when its pod is gone and TDengine no longer lists its dnode:
  * a dnode still listed holds data that was never moved away.
  */
-import { ClusterObjects } from "../kube/cluster-objects";
+import { ClusterObjects, VolumeState } from "../kube/cluster-objects";
+import { quantityToBytes } from "../quantity";
 import { DnodeAddressing, dnodeEndpointForOrdinal } from "../names";
 import { DnodeInfo } from "../tdengine/types";
 import { Progress, waitFor } from "./wait";
@@ -68,4 +69,64 @@ export async function deleteAllVolumes(kube: ClusterObjects, progress: Progress)
 function isListed(dnodes: DnodeInfo[], addressing: DnodeAddressing, ordinal: number): boolean {
     const endpoint = dnodeEndpointForOrdinal(addressing, ordinal);
     return dnodes.some(d => d.endpoint === endpoint);
+}
+
+/** A storage change Kubernetes cannot make to existing volumes, refused before anything changes. */
+export class VolumeChangeRefusedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "VolumeChangeRefusedError";
+    }
+}
+
+/**
+ * A StatefulSet's volumeClaimTemplates cannot change, and replacing the StatefulSet to change them would
+ * stop every dnode at once; so the component resizes the PVCs themselves. Volumes can grow, not shrink,
+ * and keep their StorageClass: refuse those changes up front.
+ */
+export async function checkVolumeChanges(kube: ClusterObjects, size: string, storageClassName: string | undefined): Promise<void> {
+    const wanted = quantityToBytes(size) ?? 0;
+    const volumes = await kube.dataVolumes();
+    const larger = volumes.filter(v => (quantityToBytes(v.size ?? "") ?? 0) > wanted);
+    if (larger.length > 0) {
+        throw new VolumeChangeRefusedError(`storage.size ${size} is smaller than ${describe(larger)}: Kubernetes volumes cannot ` +
+            `shrink; nothing was changed. Set storage.size to ${larger[0].size} or more.`);
+    }
+    const otherClass = storageClassName === undefined ? [] : volumes.filter(v => v.storageClassName !== undefined && v.storageClassName !== storageClassName);
+    if (otherClass.length > 0) {
+        throw new VolumeChangeRefusedError(`storage.className ${storageClassName} differs from the class of ${otherClass.map(v => `${v.name} (${v.storageClassName})`).join(", ")}: ` +
+            "existing volumes cannot change class; nothing was changed. Keep the class they have.");
+    }
+}
+
+/** Grows every data PVC smaller than `size` (the ones a scale-up created from the old template too). */
+export async function expandVolumes(kube: ClusterObjects, size: string, progress: Progress): Promise<string[]> {
+    const wanted = quantityToBytes(size) ?? 0;
+    const smaller = (await kube.dataVolumes()).filter(v => (quantityToBytes(v.size ?? "") ?? wanted) < wanted);
+    for (const volume of smaller) {
+        progress(`expand PVC ${volume.name} from ${volume.size} to ${size}`);
+        try {
+            await kube.resizeVolume(volume.name, size);
+        } catch (err) {
+            throw new Error(`could not expand PVC ${volume.name} to ${size}: ${errorText(err)}. ` +
+                "Its StorageClass must allow volume expansion (allowVolumeExpansion: true).");
+        }
+    }
+    return smaller.map(v => v.name);
+}
+
+function describe(volumes: VolumeState[]): string {
+    return volumes.map(v => `${v.name} (${v.size})`).join(", ");
+}
+
+function errorText(err: unknown): string {
+    const body = (err as { body?: unknown }).body;
+    if (typeof body === "string") {
+        try {
+            return (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+            return body;
+        }
+    }
+    return err instanceof Error ? err.message : String(err);
 }

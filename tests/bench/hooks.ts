@@ -9,12 +9,11 @@
  * and what the steps added on top: connecting, polling latency, our own work.
  */
 import { StandinEvent } from "../standin/standin";
-import { DnodeAddressing } from "../../components/names";
 import { TDengineStandin } from "../standin/standin";
 import { Engine } from "../lifecycle/engine";
 import { FakeKubernetes } from "../lifecycle/fake-kubernetes";
+import { addressing, stepInputs } from "../lifecycle/fixture";
 
-const addressing: DnodeAddressing = { namespace: "db", statefulSet: "tdengine", headlessService: "tdengine-taosd", clusterDomain: "cluster.local" };
 
 async function main(): Promise<void> {
     const standin = new TDengineStandin({ rootPassword: "Td-Bench-1", timeScale: 1 });
@@ -22,10 +21,8 @@ async function main(): Promise<void> {
     const kube = new FakeKubernetes(standin, addressing, "tdengine");
     const kubeconfig = await kube.serve();
     const engine = new Engine(kube);
-    const inputs = (replicas: number) => ({
-        instance: "tdengine", ...addressing, replicas, password: "Td-Bench-1", restUrl: url, kubeconfig,
-        dropDnodeTimeoutSeconds: 600, readyTimeoutSeconds: 120, retainVolumesOnDestroy: false,
-    });
+    const inputs = (replicas: number) => stepInputs(replicas, { password: "Td-Bench-1", restUrl: url, kubeconfig },
+        { dropDnodeTimeoutSeconds: 600, readyTimeoutSeconds: 120 });
     const rows: string[][] = [["phase", "wall s", "TDengine busy s", "added by the steps s", "statements"]];
     const phase = async (name: string, run: () => Promise<unknown>): Promise<void> => {
         const from = standin.events().length;

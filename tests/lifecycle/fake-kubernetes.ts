@@ -11,13 +11,15 @@ import { TDengineStandin } from "../standin/standin";
 
 export interface KubeEvent {
     at: number;
-    kind: "pod.created" | "pod.deleted" | "pvc.created" | "pvc.deleted" | "statefulset.scaled" | "statefulset.deleted";
+    kind: "pod.created" | "pod.deleted" | "pvc.created" | "pvc.deleted" | "pvc.resized" | "statefulset.scaled" | "statefulset.deleted";
     detail: string;
 }
 
 interface Volume {
     /** The endpoint whose dnode data this volume holds, once its pod has started on it. */
     dataOf?: string;
+    size: string;
+    storageClassName: string;
 }
 
 /** One StatefulSet, its pods and its PVCs, as the StatefulSet controller would keep them. */
@@ -37,6 +39,11 @@ export class FakeKubernetes {
      */
     constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string,
         readonly restartDelayMs = 200) { }
+
+    /** The StatefulSet's volumeClaimTemplate: what a new PVC gets (the default class fills in "standard"). */
+    template = { size: "5Gi", storageClassName: "standard" };
+    /** Whether the StorageClass allows volume expansion. */
+    allowVolumeExpansion = true;
 
     /**
      * What the StatefulSet controller does for `spec.replicas = n`, OrderedReady: new pods in ordinal
@@ -70,7 +77,7 @@ export class FakeKubernetes {
         const endpoint = dnodeEndpointForOrdinal(this.addressing, ordinal);
         let volume = this.volumes.get(ordinal);
         if (volume === undefined) {
-            volume = {};
+            volume = { ...this.template };
             this.volumes.set(ordinal, volume);
             this.record("pvc.created", pvcNameForOrdinal(this.addressing.statefulSet, ordinal));
         }
@@ -138,7 +145,10 @@ export class FakeKubernetes {
             return send(200, { apiVersion: "v1", kind: "PodList", metadata: {}, items });
         }
         if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/persistentvolumeclaims`) {
-            const items = [...this.volumes.keys()].sort().map(i => ({ metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns } }));
+            const items = [...this.volumes.entries()].sort(([a], [b]) => a - b).map(([i, v]) => ({
+                metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns },
+                spec: { storageClassName: v.storageClassName, resources: { requests: { storage: v.size } } },
+            }));
             return send(200, { apiVersion: "v1", kind: "PersistentVolumeClaimList", metadata: {}, items });
         }
         const pod = new RegExp(`^/api/v1/namespaces/${ns}/pods/${sts}-(\\d+)$`).exec(url.pathname);
@@ -153,6 +163,25 @@ export class FakeKubernetes {
             return send(200, { metadata: { name: podName(this.addressing, ordinal) } });
         }
         const pvc = new RegExp(`^/api/v1/namespaces/${ns}/persistentvolumeclaims/(.+)$`).exec(url.pathname);
+        if (req.method === "PATCH" && pvc) {
+            const ordinal = [...this.volumes.keys()].find(i => pvcNameForOrdinal(sts, i) === pvc[1]);
+            const volume = ordinal === undefined ? undefined : this.volumes.get(ordinal);
+            if (volume === undefined) {
+                return notFound();
+            }
+            if (!this.allowVolumeExpansion) {
+                return send(422, { kind: "Status", code: 422, message: `persistentvolumeclaims "${pvc[1]}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize` });
+            }
+            if (!String(req.headers["content-type"] ?? "").startsWith("application/merge-patch+json")) {
+                return send(415, { kind: "Status", code: 415, message: `fake apiserver: a PVC patch here must be a merge patch, got ${String(req.headers["content-type"])}` });
+            }
+            return void readBody(req).then(text => {
+                const patch = JSON.parse(text) as { spec?: { resources?: { requests?: { storage?: string } } } };
+                volume.size = patch.spec?.resources?.requests?.storage ?? volume.size;
+                this.record("pvc.resized", `${pvc[1]} ${volume.size}`);
+                send(200, { metadata: { name: pvc[1] } });
+            });
+        }
         if (req.method === "DELETE" && pvc) {
             const ordinal = [...this.volumes.keys()].find(i => pvcNameForOrdinal(sts, i) === pvc[1]);
             if (ordinal === undefined) {
@@ -169,3 +198,12 @@ export class FakeKubernetes {
         send(404, { kind: "Status", code: 404, message: `fake apiserver: no route for ${req.method} ${url.pathname}` });
     }
 }
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+    return new Promise(resolve => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+}
+

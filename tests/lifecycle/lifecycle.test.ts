@@ -5,14 +5,14 @@
  */
 import { strict as assert } from "node:assert";
 import { LifecycleInputs } from "../../components/lifecycle/session";
-import { DnodeAddressing, dnodeEndpointForOrdinal } from "../../components/names";
+import { dnodeEndpointForOrdinal } from "../../components/names";
 import { TDengineRest } from "../../components/tdengine/rest";
 import { TDengineStandin } from "../standin/standin";
 import { Engine } from "./engine";
 import { FakeKubernetes } from "./fake-kubernetes";
+import { addressing, stepInputs } from "./fixture";
 
 const PASSWORD = "Td-Lifecycle-7";
-const addressing: DnodeAddressing = { namespace: "db", statefulSet: "tdengine", headlessService: "tdengine-taosd", clusterDomain: "cluster.local" };
 const endpoint = (ordinal: number): string => dnodeEndpointForOrdinal(addressing, ordinal);
 
 interface Setup {
@@ -35,10 +35,7 @@ async function setup(options: { timeScale?: number } = {}): Promise<Setup> {
     const sql = new TDengineRest({ url, password: PASSWORD, retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } });
     current = {
         standin, kube, engine, sql,
-        inputs: (replicas, extra = {}) => ({
-            instance: "tdengine", ...addressing, replicas, password: PASSWORD, restUrl: url, kubeconfig,
-            dropDnodeTimeoutSeconds: 60, readyTimeoutSeconds: 30, retainVolumesOnDestroy: false, ...extra,
-        }),
+        inputs: (replicas, extra = {}) => stepInputs(replicas, { password: PASSWORD, restUrl: url, kubeconfig }, extra),
     };
     return current;
 }
@@ -296,6 +293,39 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.equal(await withNew.clusterAlive(), 1);
         await assert.rejects(s.sql.clusterAlive(), /rejected the password/);
         assert.ok(s.engine.progress.every(l => !l.includes(next) && !l.includes(PASSWORD)));
+    });
+
+    it("a larger storage.size grows every PVC in place (no StatefulSet replacement), new pods' PVCs included", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(3));
+        await s.engine.up(s.inputs(4, { storageSize: "10Gi" }));
+        assert.deepEqual([...s.kube.volumes.values()].map(v => v.size), ["10Gi", "10Gi", "10Gi", "10Gi"]);
+        assert.equal(s.kube.events.filter(e => e.kind === "pvc.resized").length, 4, "three old PVCs and the new pod's one (made from the old template)");
+        assert.equal(s.kube.events.filter(e => e.kind === "statefulset.deleted").length, 0);
+    });
+
+    it("a smaller storage.size is refused before anything changes: volumes cannot shrink", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(4));
+        await assert.rejects(s.engine.up(s.inputs(3, { storageSize: "1Gi" })),
+            /storage\.size 1Gi is smaller than taosdata-tdengine-0 \(5Gi\), .*: Kubernetes volumes cannot shrink; nothing was changed/);
+        assert.equal(s.kube.replicas, 4);
+        assert.deepEqual(sqlEvents(s, "drop"), []);
+    });
+
+    it("another storage.className is refused: existing volumes cannot change class", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(3));
+        await assert.rejects(s.engine.up(s.inputs(3, { storageClassName: "fast-ssd" })),
+            /storage\.className fast-ssd differs from the class of taosdata-tdengine-0 \(standard\).*nothing was changed/);
+    });
+
+    it("a StorageClass without volume expansion: the error says what the class needs", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(3));
+        s.kube.allowVolumeExpansion = false;
+        await assert.rejects(s.engine.up(s.inputs(3, { storageSize: "8Gi" })),
+            /could not expand PVC taosdata-tdengine-0 to 8Gi: .*must support resize.*allowVolumeExpansion: true/);
     });
 
     it("destroy deletes every data PVC once the StatefulSet is gone", async () => {

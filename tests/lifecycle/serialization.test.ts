@@ -14,13 +14,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterStatefulSetProvider } from "../../components/lifecycle/after-statefulset";
 import { beforeStatefulSetProvider } from "../../components/lifecycle/before-statefulset";
 import { LifecycleInputs } from "../../components/lifecycle/session";
-import { DnodeAddressing } from "../../components/names";
 import { TDengineRest } from "../../components/tdengine/rest";
 import { TDengineStandin } from "../standin/standin";
 import { FakeKubernetes } from "./fake-kubernetes";
+import { addressing, stepInputs } from "./fixture";
 
 const root = path.resolve(__dirname, "..", "..");
-const addressing: DnodeAddressing = { namespace: "db", statefulSet: "tdengine", headlessService: "tdengine-taosd", clusterDomain: "cluster.local" };
 
 /** What the provider host does with `__provider`, in a process of its own. */
 const HOST = `
@@ -80,10 +79,7 @@ describe("dynamic providers survive serialization and run in a fresh node proces
 
     it("creates, updates and deletes a 3 → 2 dnode cluster from the serialized code", async () => {
         const kubeconfig = await kube.serve();
-        const inputs = (replicas: number): LifecycleInputs => ({
-            instance: "tdengine", ...addressing, replicas, password: "Td-Serialized-5", restUrl: standin.url, kubeconfig,
-            dropDnodeTimeoutSeconds: 60, readyTimeoutSeconds: 30, retainVolumesOnDestroy: false,
-        });
+        const inputs = (replicas: number): LifecycleInputs => stepInputs(replicas, { password: "Td-Serialized-5", restUrl: standin.url, kubeconfig });
         const before = await serialize(beforeStatefulSetProvider, dir, "before");
         const after = await serialize(afterStatefulSetProvider, dir, "after");
 

@@ -293,6 +293,7 @@ describe("TDengineCluster: the seed guide's objects", function () {
                 assert.equal(i.replicas, 4);
                 assert.equal(i.dropDnodeTimeoutSeconds, 7200);
                 assert.equal(i.readyTimeoutSeconds, 600);
+                assert.equal(i.storageSize, "5Gi");
                 assert.equal(i.restUrl, "http://tdengine.db:6041");
                 assert.equal(i.retainVolumesOnDestroy, true);
                 assert.equal(typeof i.__provider, "string", "the provider is serialized into the inputs");
@@ -311,6 +312,17 @@ describe("TDengineCluster: the seed guide's objects", function () {
             });
             await promiseOf(cluster.namespace);
             assert.equal(retained, true);
+        });
+
+        it("never replaces the StatefulSet for a volume change: the steps resize PVCs instead", async () => {
+            const seen = new Map<string, string[] | undefined>();
+            const spy: pulumi.ResourceTransformation = a => { seen.set(a.type, a.opts.ignoreChanges); return undefined; };
+            const on = new TDengineCluster("tdengine", { rootPassword: "x" }, { transformations: [spy] });
+            await promiseOf(on.statefulSetName);
+            assert.deepEqual(seen.get(STS), ["spec.volumeClaimTemplates"]);
+            const off = new TDengineCluster("plain", { rootPassword: "x", lifecycle: { enabled: false } }, { transformations: [spy] });
+            await promiseOf(off.statefulSetName);
+            assert.equal(seen.get(STS), undefined, "without the lifecycle nothing would resize them: let Pulumi show the replacement");
         });
 
         it("registers no step when the lifecycle automation is off", async () => {
