@@ -3,13 +3,14 @@
  * argument fails `pulumi preview` with a message that names the argument and the fix, and changes nothing.
  * Arguments that are still unknown (outputs of other resources) are checked the same way once known.
  */
+import { ClearError } from "./errors";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterNames, dnodeEndpointForOrdinal } from "./names";
 import { quantityToBytes } from "./quantity";
 import { DEFAULT_IMAGE, ServiceType, TDengineClusterArgs } from "./types";
 
 /** A bad argument of a TDengineCluster: `field` is the argument's path, the message says the fix. */
-export class TDengineClusterArgumentError extends Error {
+export class TDengineClusterArgumentError extends ClearError {
     constructor(readonly resourceName: string, readonly field: string, problem: string, fix: string) {
         super(`TDengineCluster "${resourceName}": ${field} ${problem}. ${fix}`);
         this.name = "TDengineClusterArgumentError";

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
-import { diffLifecycleInputs, lifecycleInputsOf, realStepContext } from "./provider-support";
+import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
 
@@ -25,13 +25,15 @@ export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
     },
     async create(props: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(props);
-        const result = await afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs);
+        const result = await withClearErrors("the step after the StatefulSet",
+            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs));
         return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
     },
     async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(news);
         const previous = lifecycleInputsOf(olds).password;
-        const result = await afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous);
+        const result = await withClearErrors("the step after the StatefulSet",
+            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous));
         return { outs: { ...inputs, ...report(result) } };
     },
     // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.

@@ -3,7 +3,7 @@
  * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { diffLifecycleInputs, lifecycleInputsOf, realStepContext } from "./provider-support";
+import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { beforeStatefulSet, destroyVolumes } from "./steps";
 
@@ -15,18 +15,20 @@ export const beforeStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
     },
     async create(props: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(props);
-        const result = await beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs);
+        const result = await withClearErrors("the step before the StatefulSet",
+            () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs));
         return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...result } };
     },
     async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(news);
         const previous = lifecycleInputsOf(olds).password;
-        const result = await beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs, previous);
+        const result = await withClearErrors("the step before the StatefulSet",
+            () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs, previous));
         return { outs: { ...inputs, ...result } };
     },
     async delete(_id: string, props: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(props);
-        await destroyVolumes(realStepContext(inputs, `${inputs.instance} destroy`), inputs);
+        await withClearErrors("deleting the data volumes", () => destroyVolumes(realStepContext(inputs, `${inputs.instance} destroy`), inputs));
     },
 };
 

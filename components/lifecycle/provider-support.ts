@@ -55,6 +55,22 @@ export function engineProgress(label: string): Progress {
     };
 }
 
+/**
+ * The engine shows a failed step's error by its message: make sure there is one, whatever was thrown
+ * (client libraries sometimes reject with events or plain objects).
+ */
+export async function withClearErrors<T>(step: string, work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (err) {
+        if (err instanceof Error && err.message) {
+            throw err;
+        }
+        const inspected = require("node:util").inspect(err, { depth: 3, breakLength: Infinity }) as string; // eslint-disable-line @typescript-eslint/no-require-imports
+        throw new Error(`${step} failed: ${inspected}`);
+    }
+}
+
 /** The context of a step in a real deployment: Kubernetes through the kubeconfig, TDengine by port-forward or URL. */
 export function realStepContext(inputs: LifecycleInputs, label: string, kube: ClusterObjects = clusterObjectsOf(inputs)): StepContext {
     return { kube, openRoute, progress: engineProgress(label) };

@@ -4,6 +4,7 @@
  * drop it, wait until it is gone. It runs before the StatefulSet shrinks; when it refuses or fails, the
  * StatefulSet is left as it was.
  */
+import { ClearError } from "../errors";
 import { DnodeAddressing, dnodeEndpointForOrdinal, ordinalOfDnodeEndpoint, podName } from "../names";
 import { TdCode, TDengineConnectionLostError, isCode } from "../tdengine/errors";
 import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
@@ -23,7 +24,7 @@ export interface ScaleDownOptions {
 }
 
 /** Scale-down refused before anything was changed: the message says why and what to do. */
-export class ScaleDownRefusedError extends Error {
+export class ScaleDownRefusedError extends ClearError {
     constructor(message: string) {
         super(message);
         this.name = "ScaleDownRefusedError";

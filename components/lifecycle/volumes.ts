@@ -5,6 +5,7 @@
  * cluster (captures/18). A PVC is deleted only when its pod is gone and TDengine no longer lists its dnode:
  * a dnode still listed holds data that was never moved away.
  */
+import { ClearError } from "../errors";
 import { ClusterObjects, VolumeState } from "../kube/cluster-objects";
 import { quantityToBytes } from "../quantity";
 import { DnodeAddressing, dnodeEndpointForOrdinal } from "../names";
@@ -72,7 +73,7 @@ function isListed(dnodes: DnodeInfo[], addressing: DnodeAddressing, ordinal: num
 }
 
 /** A storage change Kubernetes cannot make to existing volumes, refused before anything changes. */
-export class VolumeChangeRefusedError extends Error {
+export class VolumeChangeRefusedError extends ClearError {
     constructor(message: string) {
         super(message);
         this.name = "VolumeChangeRefusedError";

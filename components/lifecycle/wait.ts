@@ -3,6 +3,8 @@
  * sleeps a fixed time in the hope that it does.
  */
 
+import { ClearError } from "../errors";
+
 /** Reports progress to the person running `pulumi up`. */
 export type Progress = (message: string) => void;
 
@@ -17,7 +19,7 @@ export interface WaitOptions {
     progress?: Progress;
 }
 
-export class WaitTimeoutError extends Error {
+export class WaitTimeoutError extends ClearError {
     constructor(what: string, timeoutMs: number, lastSeen: string) {
         super(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${lastSeen}`);
         this.name = "WaitTimeoutError";

@@ -4,6 +4,8 @@
  * No message or field ever holds a password: the client redacts them before building any of these.
  */
 
+import { ClearError } from "../errors";
+
 /**
  * TDengine error codes as taosAdapter's REST API returns them: only the low 16 bits of TDengine's code
  * (`Mnode already exists [0x800003A0]` in the CLI is `{"code":928}` over REST). Values from the captures of
@@ -55,7 +57,7 @@ export interface TDengineErrorDetails {
 }
 
 /** TDengine refused a statement. Match on {@link TDengineError.code} (see {@link isCode}), show the message. */
-export class TDengineError extends Error {
+export class TDengineError extends ClearError {
     readonly code: number;
     readonly desc: string;
     readonly statement: string;
@@ -127,7 +129,7 @@ export interface TDengineUnreachableDetails {
 }
 
 /** Every attempt failed at the network level (refused, reset, timed out, gateway error). */
-export class TDengineUnreachableError extends Error {
+export class TDengineUnreachableError extends ClearError {
     readonly url: string;
     readonly statement: string;
     readonly attempts: number;
@@ -161,7 +163,7 @@ export interface TDengineConnectionLostDetails {
  * still be running it, or may have finished it. Look at `show dnodes` (status `dropping`, or the dnode gone)
  * before doing anything else.
  */
-export class TDengineConnectionLostError extends Error {
+export class TDengineConnectionLostError extends ClearError {
     readonly url: string;
     readonly statement: string;
     readonly reason: string;
@@ -181,7 +183,7 @@ export class TDengineConnectionLostError extends Error {
 }
 
 /** An answer that is not taosAdapter's JSON (a proxy's error page, a wrong URL, a missing column). */
-export class TDengineResponseError extends Error {
+export class TDengineResponseError extends ClearError {
     readonly url: string;
     readonly statement: string;
     /** The HTTP status, or 0 when the answer came but its content was wrong. */

@@ -3,6 +3,7 @@
  * authentication). Runs inside Pulumi dynamic providers, whose functions are serialized: built-ins are
  * imported as namespaces, and nothing here keeps module-level state or reads the environment.
  */
+import { ClearError } from "../errors";
 import * as http from "node:http";
 import * as https from "node:https";
 import {
@@ -352,7 +353,7 @@ interface HttpAnswer {
 }
 
 /** No usable answer. `maybeSent`: the connection was established, so TDengine may have got the statement. */
-class NoAnswer extends Error {
+class NoAnswer extends ClearError {
     constructor(
         message: string,
         readonly maybeSent: boolean,

@@ -89,8 +89,15 @@ describe("dynamic providers survive serialization and run in a fresh node proces
         const afterCreated = await runInFreshProcess(after, "create", [inputs(3)]) as { outs: { mnodes: unknown[] } };
         assert.equal(afterCreated.outs.mnodes.length, 3, "mnodes created from the serialized provider");
 
-        await runInFreshProcess(before, "update", [created.id, created.outs, inputs(2)]);
+        // An error thrown in the serialized code keeps its message (serializeFunction turns super(message)
+        // into Error.call(this, message), which sets nothing).
         const sql = new TDengineRest({ url: standin.url, password: "Td-Serialized-5" });
+        await sql.query("create database r3 replica 3");
+        await assert.rejects(runInFreshProcess(before, "update", [created.id, created.outs, inputs(2)]),
+            /cannot scale from 3 to 2 dnodes: database 'r3' has replica 3; nothing was changed/);
+        await sql.query("drop database r3");
+
+        await runInFreshProcess(before, "update", [created.id, created.outs, inputs(2)]);
         assert.equal((await sql.showDnodes()).length, 2, "dnode dropped from the serialized provider");
         kube.applyStatefulSet(2);
         await runInFreshProcess(after, "update", [created.id, afterCreated.outs, inputs(2)]);

@@ -1,0 +1,294 @@
+/**
+ * End to end: the real Pulumi CLI, its Node.js language host and Kubernetes provider, on a copy of this
+ * project and its stack files, against a real kube-apiserver (with kube-controller-manager, the scheduler
+ * and kwok for kubelets) on loopback. Every pod's REST port is port-forwarded by kwok to the TDengine
+ * stand-in, which a pod watcher keeps in step with the pods the way the image's entrypoint would.
+ *
+ *   npm run test:e2e      (builds the toolchain first if needed: tests/e2e/toolchain/build.sh)
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as k8sClient from "@kubernetes/client-node";
+import { TDengineRest } from "../../components/tdengine/rest";
+import { LocalCluster, clientModule, startLocalCluster } from "./cluster/local-cluster";
+import { PodWatcher, watchPods } from "./cluster/pod-watcher";
+import { Entrypoint } from "./harness/entrypoint";
+import { PulumiWorkspace, repoRoot, toolchainBin } from "./harness/pulumi";
+import { StandinProcess } from "./harness/standin-process";
+
+const PASSWORD = "Td-E2e-Pass-3";
+const STACK = "dev";
+/** What stacks/Pulumi.dev.yaml names them. */
+const NAMESPACE = "tdengine-dev";
+const NAME = "tdengine";
+const HEADLESS = "tdengine-taosd";
+const endpoint = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${NAMESPACE}.svc.cluster.local:6030`;
+
+interface Env {
+    workDir: string;
+    cluster: LocalCluster;
+    core: k8sClient.CoreV1Api;
+    apps: k8sClient.AppsV1Api;
+}
+
+/** One TDengine cluster's stand-in: its process, the port-forward of its namespace's pods, the pod watcher. */
+interface TDengineFixture {
+    standin: StandinProcess;
+    entrypoint: Entrypoint;
+    sql: TDengineRest;
+    stop(): Promise<void>;
+}
+
+/** `password`: what the image sets from TAOS_ROOT_PASSWORD on the first pod's first start. */
+async function tdengineFor(env: Env, namespace: string, name: string, password = PASSWORD): Promise<TDengineFixture> {
+    const standin = await StandinProcess.start({ password, timeScale: 0.1 });
+    const forward = await env.cluster.forwardPodPort(6041, standin.port, { namespaces: [namespace], name: `forward-${namespace}` });
+    const entrypoint = new Entrypoint(standin, name, `${name}-taosd`);
+    const watcher: PodWatcher = watchPods({
+        kubeconfig: env.cluster.kubeconfig, namespace, labelSelector: "app.kubernetes.io/name=tdengine", volumeName: "taosdata",
+        onStarted: pod => entrypoint.started(pod), onStopped: pod => entrypoint.stopped(pod),
+        onError: err => process.stderr.write(`pod watcher (${namespace}): ${String(err)}\n`),
+    });
+    await watcher.synced;
+    return {
+        standin, entrypoint, sql: new TDengineRest({ url: standin.url, password }),
+        stop: async () => {
+            await watcher.stop();
+            await env.cluster.removePortForward(forward);
+            await standin.stop();
+        },
+    };
+}
+
+/** Phase timings for the closing note and the benchmark. */
+export const timings: Array<{ phase: string; seconds: number }> = [];
+
+async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+        return await work();
+    } finally {
+        timings.push({ phase, seconds: (Date.now() - started) / 1000 });
+    }
+}
+
+async function statusOf<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+        return await call();
+    } catch (err) {
+        if ((err as { code?: number }).code === 404) {
+            return undefined;
+        }
+        throw err;
+    }
+}
+
+async function pvcNames(env: Env): Promise<string[]> {
+    const list = await env.core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE });
+    return list.items.filter(p => p.metadata?.deletionTimestamp === undefined).map(p => p.metadata?.name ?? "").sort();
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${what}`);
+        }
+        await new Promise(resolve => setTimeout(resolve, 250));
+    }
+}
+
+describe("e2e: pulumi up, scale and destroy with the real engine and a real API server", function () {
+    this.timeout(20 * 60_000);
+    let env: Env;
+
+    before(async function () {
+        this.timeout(10 * 60_000);
+        const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tdengine-e2e-"));
+        const cluster = await timed("start the local cluster", () => startLocalCluster({
+            workDir: path.join(workDir, "kwok"), binDir: toolchainBin(), keepLogsIn: path.join(workDir, "logs"),
+        }));
+        const kc = cluster.kubeConfig();
+        const k8s = clientModule();
+        env = { workDir, cluster, core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api) };
+    });
+
+    after(async function () {
+        this.timeout(5 * 60_000);
+        await env?.cluster.stop();
+        if (env && process.env.KEEP_E2E_WORKDIR === undefined) {
+            fs.rmSync(env.workDir, { recursive: true, force: true });
+        }
+        process.stdout.write(`\n  e2e phases:\n${timings.map(t => `    ${t.phase.padEnd(52)} ${t.seconds.toFixed(1)} s`).join("\n")}\n`);
+    });
+
+    describe("the dev stack, scaled 3 → 4 → 3 → (refused) 2, resized, destroyed", () => {
+        let td: TDengineFixture;
+        let ws: PulumiWorkspace;
+
+        before(async () => {
+            td = await tdengineFor(env, NAMESPACE, NAME);
+            ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "main"), env.cluster.kubeconfigPath, "e2e-passphrase");
+            await ws.pulumi(["stack", "init", STACK]);
+            await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK]);
+            await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", STACK]);
+        });
+
+        after(async () => {
+            await td?.stop();
+        });
+
+        it("pulumi up of a 3-dnode cluster: every object in the API server, the outputs, 3 dnodes and 3 mnodes", async () => {
+            await timed("pulumi up (3 dnodes)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]));
+            assert.ok(await env.core.readNamespace({ name: NAMESPACE }));
+            const headless = await env.core.readNamespacedService({ name: HEADLESS, namespace: NAMESPACE });
+            assert.equal(headless.spec?.clusterIP, "None");
+            assert.equal(headless.spec?.publishNotReadyAddresses, true);
+            const client = await env.core.readNamespacedService({ name: NAME, namespace: NAMESPACE });
+            assert.deepEqual(client.spec?.ports?.map(p => p.port), [6030, 6041]);
+            const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: NAMESPACE });
+            assert.equal(sts.spec?.replicas, 3);
+            assert.equal(sts.status?.readyReplicas, 3);
+            const k8s = clientModule();
+            const policy = env.cluster.kubeConfig().makeApiClient(k8s.PolicyV1Api);
+            const pdb = await policy.readNamespacedPodDisruptionBudget({ name: NAME, namespace: NAMESPACE });
+            assert.equal(pdb.spec?.maxUnavailable, 1);
+            const secret = await env.core.readNamespacedSecret({ name: `${NAME}-root`, namespace: NAMESPACE });
+            assert.equal(Buffer.from(secret.data?.password ?? "", "base64").toString(), PASSWORD);
+            assert.deepEqual(await pvcNames(env), ["taosdata-tdengine-0", "taosdata-tdengine-1", "taosdata-tdengine-2"]);
+
+            const out = await ws.outputs(STACK);
+            assert.equal(out.restEndpoint, `http://${NAME}.${NAMESPACE}.svc.cluster.local:6041`);
+            assert.equal(out.nativeEndpoint, `${NAME}.${NAMESPACE}.svc.cluster.local:6030`);
+            assert.equal(out.replicas, 3);
+            assert.deepEqual((out.dnodes as Array<{ endpoint: string; status: string }>).map(d => [d.endpoint, d.status]),
+                [0, 1, 2].map(i => [endpoint(i), "ready"]));
+            assert.equal((out.mnodes as unknown[]).length, 3);
+
+            const state = await td.standin.state();
+            assert.equal(state.dnodes.length, 3);
+            assert.equal(state.mnodes.length, 3);
+        });
+
+        it("pulumi preview right after: no changes", async () => {
+            await timed("pulumi preview (no changes)", () => ws.pulumi(["preview", "--expect-no-changes", "--stack", STACK]));
+        });
+
+        it("replicas 4: a 4th dnode joins, still 3 mnodes", async () => {
+            await ws.pulumi(["config", "set", "replicas", "4", "--stack", STACK]);
+            await timed("pulumi up (scale 3 -> 4)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]));
+            const state = await td.standin.state();
+            assert.deepEqual(state.dnodes.map(d => d.endpoint).sort(), [0, 1, 2, 3].map(endpoint).sort());
+            assert.equal(state.mnodes.length, 3);
+        });
+
+        it("replicas 3: the dnode is dropped before its pod is deleted, and its PVC is gone", async () => {
+            await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK]);
+            const run = await timed("pulumi up (scale 4 -> 3)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]));
+            const events = await td.standin.events();
+            const dropSent = events.find(e => e.kind === "sql" && e.detail.startsWith("drop dnode"));
+            const dropped = events.find(e => e.kind === "dnode.dropped" && e.detail.includes(endpoint(3)));
+            const podStopped = td.entrypoint.stoppedAt("tdengine-3");
+            assert.ok(dropSent && dropped && podStopped, JSON.stringify({ dropSent, dropped, podStopped }));
+            assert.ok(dropped.at <= podStopped, `dnode dropped (${dropped.at}) before pod tdengine-3 was deleted (${podStopped})`);
+            assert.deepEqual(await pvcNames(env), ["taosdata-tdengine-0", "taosdata-tdengine-1", "taosdata-tdengine-2"]);
+            assert.equal((await td.standin.state()).dnodes.length, 3);
+            assert.match(run.stdout, /drop dnode \d+ \(pod tdengine-3\)/, "the step's progress is shown by `pulumi up`");
+        });
+
+        it("replicas 2 with a replica-3 database: pulumi up fails with the clear message, nothing dropped, StatefulSet still 3", async () => {
+            await td.sql.query("create database e2e replica 3");
+            const dropsBefore = (await td.standin.events()).filter(e => e.kind === "sql" && e.detail.startsWith("drop")).length;
+            await ws.pulumi(["config", "set", "replicas", "2", "--stack", STACK]);
+            const run = await timed("pulumi up (refused 3 -> 2)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK], { allowFailure: true }));
+            assert.notEqual(run.code, 0);
+            assert.match(run.stdout + run.stderr, /cannot scale from 3 to 2 dnodes: database 'e2e' has replica 3; nothing was changed/);
+            const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: NAMESPACE });
+            assert.equal(sts.spec?.replicas, 3);
+            assert.equal((await td.standin.events()).filter(e => e.kind === "sql" && e.detail.startsWith("drop")).length, dropsBefore);
+            await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK]);
+            await ws.pulumi(["preview", "--expect-no-changes", "--stack", STACK]);
+        });
+
+        it("a larger storage size: the plan updates the steps, not the StatefulSet, and the PVCs grow in place", async () => {
+            const uids = async (): Promise<string[]> => (await env.core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items
+                .map(p => p.metadata?.uid ?? "").sort();
+            const before = await uids();
+            await ws.pulumi(["config", "set", "--path", "storage.size", "2Gi", "--stack", STACK]);
+            const preview = await ws.pulumi(["preview", "--json", "--stack", STACK]);
+            const steps = (JSON.parse(preview.stdout) as { steps: Array<{ op: string; urn: string }> }).steps;
+            const opOf = (type: string): string | undefined => steps.find(s => s.urn.includes(type))?.op;
+            assert.equal(opOf("kubernetes:apps/v1:StatefulSet"), "same", JSON.stringify(steps.map(s => [s.op, s.urn])));
+            assert.equal(opOf("tdengine:AfterStatefulSet"), "update");
+            await timed("pulumi up (storage 1Gi -> 2Gi)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]));
+            const pvcs = (await env.core.listNamespacedPersistentVolumeClaim({ namespace: NAMESPACE })).items;
+            assert.deepEqual(pvcs.map(p => p.spec?.resources?.requests?.storage), ["2Gi", "2Gi", "2Gi"]);
+            assert.deepEqual(await uids(), before, "no data volume was deleted or replaced");
+        });
+
+        it("pulumi destroy: nothing of the cluster remains, PVCs included; then pulumi stack rm", async () => {
+            await timed("pulumi destroy", () => ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK]));
+            await eventually("the namespace to be gone", async () =>
+                await statusOf(() => env.core.readNamespace({ name: NAMESPACE })) === undefined);
+            const pvs = await env.core.listPersistentVolume();
+            assert.deepEqual(pvs.items.filter(pv => pv.spec?.claimRef?.namespace === NAMESPACE).map(pv => pv.metadata?.name), []);
+            await ws.pulumi(["stack", "rm", "--yes", STACK]);
+        });
+    });
+
+    describe("a program of a user's own", () => it("installs the packed package and composes TDengineCluster with an explicit k8s.Provider", async () => {
+        const programDir = path.join(env.workDir, "composed");
+        fs.mkdirSync(programDir);
+        const composed = PulumiWorkspace.at(programDir, env.workDir, env.cluster.kubeconfigPath, "e2e-passphrase");
+        const pack = await timed("npm pack", () => composed.command("npm", ["pack", "--pack-destination", programDir, repoRoot]));
+        const tarball = pack.stdout.trim().split("\n").pop() ?? "";
+        fs.writeFileSync(path.join(programDir, "package.json"), JSON.stringify({
+            name: "composed", private: true, main: "index.js",
+            dependencies: { "pulumi-tdengine": `file:./${tarball}`, "@pulumi/pulumi": "3.248.0", "@pulumi/kubernetes": "4.34.2" },
+        }, null, 2));
+        fs.writeFileSync(path.join(programDir, "Pulumi.yaml"), "name: composed\nruntime: nodejs\n");
+        fs.copyFileSync(path.join(__dirname, "composed", "index.js"), path.join(programDir, "index.js"));
+        await timed("npm install of the packed package", () => composed.command("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"]));
+
+        // Its own TDengine stand-in, pods and port-forward, in its own namespace.
+        const analytics = await tdengineFor(env, "analytics", "analytics-db");
+        try {
+            await composed.pulumi(["stack", "init", "composed"]);
+            await composed.pulumi(["config", "set", "--secret", "kubeconfig", env.cluster.kubeconfig, "--stack", "composed"]);
+            await composed.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", "composed"]);
+            await timed("pulumi up (composed program)", () => composed.pulumi(["up", "--yes", "--skip-preview", "--stack", "composed"]));
+            const out = await composed.outputs("composed");
+            assert.equal(out.restEndpoint, "http://analytics-db.analytics.svc.cluster.local:6041");
+            assert.deepEqual((out.dnodes as Array<{ status: string }>).map(d => d.status), ["ready"], "its lifecycle step ran from the installed package");
+            const sts = await env.apps.readNamespacedStatefulSet({ name: "analytics-db", namespace: "analytics" });
+            assert.equal(sts.spec?.replicas, 1);
+            await composed.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "composed"]);
+            await composed.pulumi(["stack", "rm", "--yes", "composed"]);
+        } finally {
+            await analytics.stop();
+        }
+    }));
+
+    describe("the README's quick start", () => it("`npm run up -- dev` on the dev stack as committed, then `npm run destroy -- dev`", async () => {
+        // stacks/Pulumi.dev.yaml sets no rootPassword: the image keeps TDengine's default.
+        const td = await tdengineFor(env, NAMESPACE, NAME, "taosdata");
+        try {
+            const ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "readme"), env.cluster.kubeconfigPath, "unused");
+            // The script's own defaults: a local backend under PULUMI_TDENGINE_HOME and a generated passphrase.
+            const scriptEnv = { PULUMI_TDENGINE_HOME: path.join(env.workDir, "readme-home"), PULUMI_BACKEND_URL: undefined, PULUMI_CONFIG_PASSPHRASE: undefined };
+            try {
+                await timed("npm run up -- dev (README)", () => ws.command("npm", ["run", "up", "--", "dev", "--yes", "--skip-preview"], { env: scriptEnv }));
+                const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: NAMESPACE });
+                assert.equal(sts.spec?.replicas, 1, "stacks/Pulumi.dev.yaml: one dnode");
+                assert.deepEqual((await td.standin.state()).mnodes.map(m => m.role), ["leader"]);
+            } finally {
+                await timed("npm run destroy -- dev (README)", () => ws.command("npm", ["run", "destroy", "--", "dev", "--yes", "--skip-preview"], { env: scriptEnv }));
+            }
+            assert.equal(await statusOf(() => env.apps.readNamespacedStatefulSet({ name: NAME, namespace: NAMESPACE })), undefined);
+        } finally {
+            await td.stop();
+        }
+    }));
+});
