@@ -44,8 +44,8 @@ export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Waits for the dnodes, ensures mnodes, deletes removed pods' volumes; reports dnodes and mnodes. */
 export class AfterStatefulSet extends pulumi.dynamic.Resource {
-    public readonly dnodes!: pulumi.Output<DnodeStatus[]>;
-    public readonly mnodes!: pulumi.Output<MnodeStatus[]>;
+    declare public readonly dnodes: pulumi.Output<DnodeStatus[]>;
+    declare public readonly mnodes: pulumi.Output<MnodeStatus[]>;
 
     constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
         super(afterStatefulSetProvider, name, { ...args, dnodes: undefined, mnodes: undefined, deletedVolumes: undefined },

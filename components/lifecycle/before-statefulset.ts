@@ -35,7 +35,7 @@ export const beforeStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
 /** Drops leaving dnodes before the StatefulSet shrinks; deletes the data volumes on destroy. */
 export class BeforeStatefulSet extends pulumi.dynamic.Resource {
     /** Ids of the dnodes the last run dropped. */
-    public readonly droppedDnodes!: pulumi.Output<number[]>;
+    declare public readonly droppedDnodes: pulumi.Output<number[]>;
 
     constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
         super(beforeStatefulSetProvider, name, { ...args, droppedDnodes: undefined, deletedVolumes: undefined },

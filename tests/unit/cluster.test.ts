@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { TDengineCluster, TDengineClusterArgs } from "../../components";
-import { Recorder, Registered, installMocks, promiseOf, settle, startRecording } from "./harness";
+import { REPORTED_DNODES, REPORTED_MNODES, Recorder, Registered, installMocks, promiseOf, settle, startRecording } from "./harness";
 import { unknownFields, validateManifest } from "./schema";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- registered inputs are free-form JSON
@@ -299,6 +299,12 @@ describe("TDengineCluster: the seed guide's objects", function () {
                 assert.equal(typeof i.__provider, "string", "the provider is serialized into the inputs");
                 assert.equal(step.parent, rec.one("tdengine:kubernetes:Cluster").resource);
             }
+        });
+
+        it("exports the dnodes and mnodes the step after the StatefulSet reported", async () => {
+            const { cluster } = await deploy("tdengine");
+            assert.deepEqual(await promiseOf(cluster.dnodes), REPORTED_DNODES);
+            assert.deepEqual(await promiseOf(cluster.mnodes), REPORTED_MNODES);
         });
 
         it("keeps the namespace on destroy when the volumes are to be kept", async () => {

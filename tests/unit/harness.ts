@@ -96,6 +96,13 @@ function unwrapSecrets(value: unknown, path: string, secretPaths: string[]): unk
 
 let current: Recorder | undefined;
 
+/** What a step's provider would report after a run, so the component's outputs can be checked. */
+export const REPORTED_DNODES = [{ id: 1, endpoint: "tdengine-0.tdengine-taosd.tdengine.svc.cluster.local:6030", status: "ready" }];
+export const REPORTED_MNODES = [{ endpoint: "tdengine-0.tdengine-taosd.tdengine.svc.cluster.local:6030", role: "leader" }];
+const reported: Record<string, Record<string, unknown>> = {
+    "pulumi-nodejs:dynamic/tdengine:AfterStatefulSet": { dnodes: REPORTED_DNODES, mnodes: REPORTED_MNODES },
+};
+
 /**
  * Installs mocks that feed `current`. Call in `before()`: setMocks at module top would leak into other
  * test files loaded by the same mocha process.
@@ -106,7 +113,7 @@ export function installMocks(options: { preview?: boolean } = {}): void {
             current?.record(args);
             const inputs = args.inputs as Record<string, unknown>;
             const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
-            return { id: `${String(metadata.name ?? args.name)}_id`, state: inputs };
+            return { id: `${String(metadata.name ?? args.name)}_id`, state: { ...inputs, ...reported[args.type] } };
         },
         call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
             return args.inputs as Record<string, unknown>;
