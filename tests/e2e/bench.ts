@@ -98,7 +98,9 @@ async function main(): Promise<void> {
         const phase = async (name: string, args: string[]): Promise<void> => {
             const eventLog = path.join(workDir, `${rows.length}.events.jsonl`);
             const seen = (await standin.events()).length;
-            const run = await ws.pulumi([...args, "--yes", "--skip-preview", "--stack", "bench", "--event-log", eventLog]);
+            // --event-log (the engine's events with timestamps) is one of the CLI's debug flags.
+            const run = await ws.command("pulumi", [...args, "--yes", "--skip-preview", "--non-interactive", "--stack", "bench", "--event-log", eventLog],
+                { env: { PULUMI_DEBUG_COMMANDS: "true" } });
             const steps = resourceSteps(eventLog);
             const kubernetes = union(steps.filter(s => s.type.startsWith("kubernetes:")).map(s => s.interval));
             const lifecycle = union(steps.filter(s => s.type.startsWith("pulumi-nodejs:dynamic/tdengine")).map(s => s.interval));
@@ -133,7 +135,8 @@ async function main(): Promise<void> {
         await phase("destroy", ["destroy"]);
 
         const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
-        process.stdout.write(`\n${rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")}\n\n`);
+        process.stdout.write(`\n${rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")}\n` +
+            "(Kubernetes and our steps from the engine's event log, whose timestamps are whole seconds; TDengine from the stand-in's log, in ms)\n\n");
         const c = median(previews.component);
         const p = median(previews.plain);
         process.stdout.write(`pulumi preview of the same objects from scratch, median of 3, alternating:\n` +
