@@ -86,6 +86,17 @@ function isNotFound(err: unknown): boolean {
     return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 404;
 }
 
+/** Deleting what is already gone is done. */
+async function deleteIgnoringNotFound(del: () => Promise<unknown>): Promise<void> {
+    try {
+        await del();
+    } catch (err) {
+        if (!isNotFound(err)) {
+            throw err;
+        }
+    }
+}
+
 /** The objects of the StatefulSet `statefulSet` in `namespace`, through the API server `target` names. */
 export class KubeClusterObjects implements ClusterObjects {
     constructor(private readonly target: KubeTarget, private readonly namespace: string, private readonly statefulSet: string,
@@ -144,15 +155,8 @@ export class KubeClusterObjects implements ClusterObjects {
     }
 
     async deleteVolume(name: string): Promise<void> {
-        const k8s = clientModule();
-        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
-        try {
-            await core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace });
-        } catch (err) {
-            if (!isNotFound(err)) {
-                throw err;
-            }
-        }
+        const core = loadKubeConfig(this.target).makeApiClient(clientModule().CoreV1Api);
+        await deleteIgnoringNotFound(() => core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }));
     }
 
     async resizeVolume(name: string, size: string): Promise<void> {
@@ -164,15 +168,8 @@ export class KubeClusterObjects implements ClusterObjects {
     }
 
     async deletePod(name: string): Promise<void> {
-        const k8s = clientModule();
-        const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
-        try {
-            await core.deleteNamespacedPod({ name, namespace: this.namespace });
-        } catch (err) {
-            if (!isNotFound(err)) {
-                throw err;
-            }
-        }
+        const core = loadKubeConfig(this.target).makeApiClient(clientModule().CoreV1Api);
+        await deleteIgnoringNotFound(() => core.deleteNamespacedPod({ name, namespace: this.namespace }));
     }
 
     async openTunnel(pod: string, port: number): Promise<Tunnel> {

@@ -8,7 +8,7 @@
  * statement from its start to its result, and each new mnode from `Create OK`'s start until it serves),
  * and what the steps added on top: connecting, polling latency, our own work.
  */
-import { StandinEvent } from "../standin/standin";
+import { tdengineBusy, union } from "./tdengine-busy";
 import { TDengineStandin } from "../standin/standin";
 import { Engine } from "../lifecycle/engine";
 import { FakeKubernetes } from "../lifecycle/fake-kubernetes";
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
         await run();
         const wall = (Date.now() - started) / 1000;
         const events = standin.events().slice(from);
-        const busy = busyIntervals(events);
+        const busy = tdengineBusy(events);
         const busyMs = union(busy);
         const statements = events.filter(e => e.kind === "sql").length;
         rows.push([name, wall.toFixed(2), (busyMs / 1000).toFixed(2), (wall - busyMs / 1000).toFixed(2), String(statements)]);
@@ -46,35 +46,6 @@ async function main(): Promise<void> {
     for (const r of rows) {
         console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
     }
-}
-
-/** When TDengine was working: statements, and each new mnode until it serves (captures/14: ~1 s after Create OK). */
-function busyIntervals(events: StandinEvent[]): Array<[number, number]> {
-    const intervals: Array<[number, number]> = [];
-    const open: StandinEvent[] = [];
-    for (const e of events) {
-        if (e.kind === "sql") {
-            open.push(e);
-        } else if (e.kind === "sql.result") {
-            const i = open.findIndex(o => e.detail.endsWith(o.detail));
-            const start = open.splice(i >= 0 ? i : 0, 1)[0];
-            if (start) { intervals.push([start.at, e.at]); }
-        } else if (e.kind === "mnode.created") {
-            const dnode = e.detail.split(" ")[1];
-            const serving = events.find(x => x.at >= e.at && x.kind === "mnode.role" && x.detail.split(" ")[1] === dnode && x.detail.endsWith("follower"));
-            if (serving) { intervals.push([e.at, serving.at]); }
-        }
-    }
-    return intervals;
-}
-
-function union(intervals: Array<[number, number]>): number {
-    let total = 0;
-    let end = -Infinity;
-    for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
-        if (b > end) { total += b - Math.max(a, end); end = b; }
-    }
-    return total;
 }
 
 main().catch(err => { console.error(err); process.exit(1); });

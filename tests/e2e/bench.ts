@@ -6,10 +6,10 @@
  * lifecycle steps add on top, and the rest (engine, language host, program). Then `pulumi preview` of the
  * component against a plain program registering the same bare Kubernetes objects, as a ratio.
  */
+import { Interval, tdengineBusy, union } from "../bench/tdengine-busy";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { StandinEvent } from "../standin/standin";
 import { startLocalCluster } from "./cluster/local-cluster";
 import { watchPods } from "./cluster/pod-watcher";
 import { Entrypoint } from "./harness/entrypoint";
@@ -18,7 +18,6 @@ import { StandinProcess } from "./harness/standin-process";
 
 const PASSWORD = "Td-Bench-Pass-2";
 const NAMESPACE = "tdengine-bench";
-type Interval = [number, number];
 
 interface EngineEvent {
     timestamp: number;
@@ -41,35 +40,6 @@ function resourceSteps(eventLog: string): Array<{ type: string; interval: Interv
         }
     }
     return steps;
-}
-
-/** TDengine at work: statements, and each new mnode until it serves (as tests/bench/hooks.ts). */
-function tdengineBusy(events: StandinEvent[]): Interval[] {
-    const intervals: Interval[] = [];
-    const open: StandinEvent[] = [];
-    for (const e of events) {
-        if (e.kind === "sql") {
-            open.push(e);
-        } else if (e.kind === "sql.result") {
-            const i = open.findIndex(o => e.detail.endsWith(o.detail));
-            const start = open.splice(i >= 0 ? i : 0, 1)[0];
-            if (start) { intervals.push([start.at, e.at]); }
-        } else if (e.kind === "mnode.created") {
-            const dnode = e.detail.split(" ")[1];
-            const serving = events.find(x => x.at >= e.at && x.kind === "mnode.role" && x.detail.split(" ")[1] === dnode && x.detail.endsWith("follower"));
-            if (serving) { intervals.push([e.at, serving.at]); }
-        }
-    }
-    return intervals;
-}
-
-function union(intervals: Interval[]): number {
-    let total = 0;
-    let end = -Infinity;
-    for (const [a, b] of [...intervals].sort((x, y) => x[0] - y[0])) {
-        if (b > end) { total += b - Math.max(a, end); end = b; }
-    }
-    return total;
 }
 
 function median(values: number[]): number {
