@@ -131,6 +131,7 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
         before(async () => {
             td = await tdengineFor(env, NAMESPACE, NAME);
             ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "main"), env.cluster.kubeconfigPath, "e2e-passphrase");
+            ws.neverPrint.push(PASSWORD);
             await ws.pulumi(["stack", "init", STACK]);
             await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK]);
             await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", STACK]);
@@ -170,6 +171,10 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
             const state = await td.standin.state();
             assert.equal(state.dnodes.length, 3);
             assert.equal(state.mnodes.length, 3);
+
+            const exported = await ws.pulumi(["stack", "export", "--stack", STACK]);
+            assert.ok(exported.stdout.includes("BeforeStatefulSet"), "the export holds the steps' state");
+            assert.ok(!exported.stdout.includes(PASSWORD), "the root password is in the state only as ciphertext");
         });
 
         it("pulumi preview right after: no changes", async () => {
@@ -243,6 +248,7 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
         const programDir = path.join(env.workDir, "composed");
         fs.mkdirSync(programDir);
         const composed = PulumiWorkspace.at(programDir, env.workDir, env.cluster.kubeconfigPath, "e2e-passphrase");
+        composed.neverPrint.push(PASSWORD);
         const pack = await timed("npm pack", () => composed.command("npm", ["pack", "--pack-destination", programDir, repoRoot]));
         const tarball = pack.stdout.trim().split("\n").pop() ?? "";
         fs.writeFileSync(path.join(programDir, "package.json"), JSON.stringify({

@@ -27,6 +27,8 @@ const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json
 
 export class PulumiWorkspace {
     readonly env: NodeJS.ProcessEnv;
+    /** Secrets no command may print (checked on every command, unless it asked for --show-secrets). */
+    readonly neverPrint: string[] = [];
 
     private constructor(readonly dir: string, home: string, kubeconfigPath: string, passphrase: string) {
         this.env = {
@@ -83,6 +85,10 @@ export class PulumiWorkspace {
             child.on("error", reject);
             child.on("close", code => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
         });
+        const leaked = args.includes("--show-secrets") ? [] : this.neverPrint.filter(secret => (result.stdout + result.stderr).includes(secret));
+        if (leaked.length > 0) {
+            throw new Error(`${file} ${args[0] ?? ""} printed a secret in plain text`);
+        }
         if (result.code !== 0 && !options.allowFailure) {
             throw new Error(`${file} ${args.join(" ")} exited ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
         }
