@@ -122,7 +122,7 @@ function tdError(code: number, desc: string, status = 200): Reply {
 }
 
 const DNODE_COLUMNS: Meta[] = [
-    ["id", "SMALLINT", 2],
+    ["id", "INT", 4],
     ["endpoint", "VARCHAR", 134],
     ["vnodes", "SMALLINT", 2],
     ["support_vnodes", "SMALLINT", 2],
