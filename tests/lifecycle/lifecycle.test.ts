@@ -257,13 +257,11 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         const s = await setup();
         await s.engine.up(s.inputs(4));
         await s.standin.setUnreachable(true);
-        const started = Date.now();
         await assert.rejects(s.engine.up(s.inputs(3)), (err: Error) => {
             assert.match(err.message, /Could not reach TDengine's REST API \(taosAdapter\) at http:\/\/127\.0\.0\.1:\d+/);
-            assert.match(err.message, /\d attempt\(s\) over/);
+            assert.match(err.message, /6 attempt\(s\) over [\d.]+ s failed; last error: .*ECONNREFUSED/, "bounded retries, then what was tried");
             return true;
         });
-        assert.ok(Date.now() - started < 30_000, "bounded retries");
         assert.equal(s.kube.replicas, 4);
     });
 
