@@ -425,9 +425,8 @@ describe("TDengine stand-in", function () {
 
         it("drops a dnode without vnodes at once; its taosd keeps running (captures/06)", async () => {
             await boot(4);
-            const started = Date.now();
             assert.deepEqual((await client.sql("drop dnode 4")).body, EXPECTED_DDL);
-            assert.ok(Date.now() - started < 100);
+            // Gone by the time Drop OK arrives: the very next show dnodes no longer lists it.
             assert.deepEqual((await client.dnodes()).map((d) => d.id), [1, 2, 3]);
             assert.equal(standin.state().processes.find((p) => p.endpoint === EP(4))?.role, "zombie");
         });
