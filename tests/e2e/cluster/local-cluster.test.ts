@@ -70,38 +70,6 @@ async function startTarget(id: string): Promise<{ server: http.Server; port: num
     return { server, port: (server.address() as net.AddressInfo).port };
 }
 
-/** A local listener whose every connection is a client-node (WebSocket) port-forward to pod:port. */
-async function openTunnel(kc: k8sClient.KubeConfig, namespace: string, pod: string, port: number): Promise<{ port: number; close(): void }> {
-    const forward = new (clientModule().PortForward)(kc);
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer(socket => {
-        sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
-        socket.on("error", () => socket.destroy());
-        forward.portForward(namespace, pod, [port], socket, null, socket)
-            .then(ws => {
-                socket.on("close", () => {
-                    const open = typeof ws === "function" ? ws() : ws;
-                    open?.close();
-                });
-            })
-            .catch(() => socket.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve());
-    });
-    return {
-        port: (server.address() as net.AddressInfo).port,
-        close: () => {
-            server.close();
-            for (const s of sockets) {
-                s.destroy();
-            }
-        },
-    };
-}
-
 function httpGet(port: number, urlPath: string): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
         const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 5000 }, res => {
@@ -115,12 +83,15 @@ function httpGet(port: number, urlPath: string): Promise<{ status: number; body:
     });
 }
 
-/** GET through a port-forward to pod:6041, retried while kwok's informer catches up with a new forward. */
-async function getThroughPod(kc: k8sClient.KubeConfig, pod: string, urlPath: string, expectTarget: string): Promise<Record<string, unknown>> {
-    const tunnel = await openTunnel(kc, NAMESPACE, pod, 6041);
+/**
+ * GET through a port-forward to pod:6041 (the component's own tunnel, as the lifecycle steps open it),
+ * retried while kwok's informer catches up with a new forward.
+ */
+async function getThroughPod(kubeconfig: string, pod: string, urlPath: string, expectTarget: string): Promise<Record<string, unknown>> {
+    const tunnel = await new KubeClusterObjects({ kubeconfig }, NAMESPACE, STS, STS).openTunnel(pod, 6041);
     try {
         return await until(`a port-forward to ${pod}:6041 answered by ${expectTarget}`, 20_000, async () => {
-            const res = await httpGet(tunnel.port, urlPath);
+            const res = await httpGet(Number(new URL(tunnel.url).port), urlPath);
             const body = JSON.parse(res.body) as Record<string, unknown>;
             return res.status === 200 && body.target === expectTarget ? body : undefined;
         });
@@ -276,36 +247,26 @@ describe("e2e local cluster (kwokctl binary runtime on loopback)", function () {
 
     it("port-forwards pod port 6041 through the API server to the local target", async () => {
         const t0 = Date.now();
-        const body = await getThroughPod(kc, "x-0", "/rest/sql", "target-a");
+        const body = await getThroughPod((cluster as LocalCluster).kubeconfig, "x-0", "/rest/sql", "target-a");
         timings.firstPortForwardMs = Date.now() - t0;
         assert.deepEqual(body, { target: "target-a", method: "GET", url: "/rest/sql" });
-
-        // The component's own tunnel (what the lifecycle hooks use) gets there too.
-        const objects = new KubeClusterObjects({ kubeconfig: (cluster as LocalCluster).kubeconfig }, NAMESPACE, STS, STS);
-        const tunnel = await objects.openTunnel("x-2", 6041);
-        try {
-            const res = await httpGet(Number(new URL(tunnel.url).port), "/rest/login/root/taosdata");
-            assert.deepEqual(JSON.parse(res.body), { target: "target-a", method: "GET", url: "/rest/login/root/taosdata" });
-        } finally {
-            tunnel.close();
-        }
 
         // Re-pointed after start. Per pod (a kwok PortForward, which comes before cluster-wide ones):
         const c = cluster as LocalCluster;
         const other = await startTarget("target-b");
         targets.push(other.server);
         await c.forwardPod(NAMESPACE, "x-1", [{ podPort: 6041, targetPort: other.port }]);
-        assert.equal((await getThroughPod(kc, "x-1", "/x1", "target-b")).url, "/x1");
-        assert.equal((await getThroughPod(kc, "x-0", "/x0", "target-a")).url, "/x0");
+        assert.equal((await getThroughPod(c.kubeconfig, "x-1", "/x1", "target-b")).url, "/x1");
+        assert.equal((await getThroughPod(c.kubeconfig, "x-0", "/x0", "target-a")).url, "/x0");
         await c.removePodForward(NAMESPACE, "x-1");
-        assert.equal((await getThroughPod(kc, "x-1", "/x1-again", "target-a")).url, "/x1-again");
+        assert.equal((await getThroughPod(c.kubeconfig, "x-1", "/x1-again", "target-a")).url, "/x1-again");
         // Cluster-wide (the ClusterPortForward given at start, replaced by name):
         const t1 = Date.now();
         await c.forwardPodPort(6041, other.port);
-        assert.equal((await getThroughPod(kc, "x-2", "/x2", "target-b")).url, "/x2");
+        assert.equal((await getThroughPod(c.kubeconfig, "x-2", "/x2", "target-b")).url, "/x2");
         timings.reforwardMs = Date.now() - t1;
         await c.forwardPodPort(6041, Number((targets[0].address() as net.AddressInfo).port));
-        assert.equal((await getThroughPod(kc, "x-2", "/x2-again", "target-a")).url, "/x2-again");
+        assert.equal((await getThroughPod(c.kubeconfig, "x-2", "/x2-again", "target-a")).url, "/x2-again");
     });
 
     it("restarts a deleted pod on the same PVC: the watcher reports the old one stopped, then the new one", async () => {
