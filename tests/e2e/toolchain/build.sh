@@ -81,6 +81,19 @@ module_dir() { # MODULE@VERSION
   go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
 }
 
+# Path of a module version's go.mod in the module cache.
+module_gomod() { # MODULE@VERSION
+  go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'
+}
+
+# Copies a module's own replace directives into our wrapper go.mod, except those pointing at sibling
+# directories (`=> ../x`), which only resolve inside the upstream repository.
+append_published_replaces() { # DIR MODULE@VERSION
+  local gomod
+  gomod=$(cd "$1" && module_gomod "$2")
+  grep '^replace ' "$gomod" | grep -v '=> \.' >>"$1/go.mod" || true
+}
+
 # VCS commit of a module version as the proxy reports it ("" if unknown).
 module_commit() { # MODULE@VERSION
   go mod download -json "$1" | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]\{40\}\)".*$/\1/p' | head -n1
@@ -326,7 +339,7 @@ prune_go_caches() {
 # --- module maintenance (--update-modules) -----------------------------------
 
 write_gomod() { # NAME: writes $WORK/NAME/go.mod from versions.sh
-  local name=$1 dir=$WORK/$1 stage replaces="" m
+  local name=$1 dir=$WORK/$1 stage m
   rm -rf "$dir"
   mkdir -p "$dir"
   case $name in
@@ -344,9 +357,7 @@ require (
 )
 EOF
       # pkg/v3's own replaces, minus the ../sdk one.
-      stage=$(cd "$dir" && go mod download -json "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" |
-        sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-      grep '^replace ' "$stage" | grep -v '=> \.' >>"$dir/go.mod" || true
+      append_published_replaces "$dir" "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION"
       ;;
     pulumi-language-nodejs)
       cat >"$dir/go.mod" <<EOF
@@ -358,9 +369,7 @@ tool github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 
 require github.com/pulumi/pulumi/sdk/v3 $PULUMI_LANGUAGE_NODEJS_SDK_VERSION
 EOF
-      stage=$(cd "$dir" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" |
-        sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-      grep '^replace ' "$stage" | grep -v '=> \.' >>"$dir/go.mod" || true
+      append_published_replaces "$dir" "github.com/pulumi/pulumi/sdk/v3@$PULUMI_LANGUAGE_NODEJS_SDK_VERSION"
       ;;
     pulumi-resource-kubernetes)
       cat >"$dir/go.mod" <<EOF
@@ -370,9 +379,7 @@ go 1.26.0
 
 require $KUBERNETES_PROVIDER_MODULE $KUBERNETES_PROVIDER_MODULE_VERSION
 EOF
-      stage=$(cd "$dir" && go mod download -json "$KUBERNETES_PROVIDER_MODULE@$KUBERNETES_PROVIDER_MODULE_VERSION" |
-        sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-      grep '^replace ' "$stage" | grep -v '=> \.' >>"$dir/go.mod" || true
+      append_published_replaces "$dir" "$KUBERNETES_PROVIDER_MODULE@$KUBERNETES_PROVIDER_MODULE_VERSION"
       stage_kubernetes_provider "$dir"
       ;;
     kubernetes)
@@ -392,8 +399,7 @@ require k8s.io/kubernetes $KUBERNETES_VERSION
 EOF
       # Every staging module k8s.io/kubernetes replaces with ./staging/src/...
       # -> the published module of the same release (v1.X.Y -> v0.X.Y).
-      stage=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" |
-        sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+      stage=$(cd "$dir" && module_gomod "k8s.io/kubernetes@$KUBERNETES_VERSION")
       echo "replace (" >>"$dir/go.mod"
       for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/src/.*#\1#p' "$stage"); do
         printf '\t%s => %s v0.%s\n' "$m" "$m" "${KUBERNETES_VERSION#v1.}" >>"$dir/go.mod"
