@@ -174,7 +174,9 @@ export class TDengineCluster extends pulumi.ComponentResource {
      * With `lifecycle.kubeconfig` set and no Kubernetes provider passed, the component builds its own
      * provider from that kubeconfig, so its objects and its lifecycle steps reach the same cluster.
      */
-    private ownKubernetesProvider(name: string, args: TDengineClusterArgs, opts: pulumi.ComponentResourceOptions): k8s.Provider | undefined {
+    private ownKubernetesProvider(
+        name: string, args: TDengineClusterArgs, opts: pulumi.ComponentResourceOptions,
+    ): k8s.Provider | undefined {
         const kubeconfig = args.lifecycle?.kubeconfig;
         if (kubeconfig === undefined || opts.provider !== undefined || hasKubernetesProvider(opts.providers)) {
             return undefined;

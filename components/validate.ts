@@ -170,7 +170,9 @@ export function checked<T>(resourceName: string, value: pulumi.Input<T> | undefi
 }
 
 /** The same as {@link checked} for an optional argument without a default. */
-export function checkedOptional<T>(resourceName: string, value: pulumi.Input<T> | undefined, check: Check<T>): pulumi.Output<T | undefined> {
+export function checkedOptional<T>(
+    resourceName: string, value: pulumi.Input<T> | undefined, check: Check<T>,
+): pulumi.Output<T | undefined> {
     if (value === undefined) {
         return pulumi.output(undefined);
     }

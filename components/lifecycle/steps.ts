@@ -40,7 +40,9 @@ export interface AfterStatefulSetResult {
  * when one of these can apply, so a cluster that is down can still be fixed by `pulumi up`. A storage
  * change volumes cannot take (shrinking, another class) is refused here too, before anything changes.
  */
-export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<BeforeStatefulSetResult> {
+export async function beforeStatefulSet(
+    ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
+): Promise<BeforeStatefulSetResult> {
     const none: BeforeStatefulSetResult = { droppedDnodes: [], deletedVolumes: [] };
     const current = await ctx.kube.statefulSetReplicas();
     if (current === undefined) {
@@ -77,9 +79,16 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
  * when there are 3 or more, waits until the cluster is whole, deletes the PVCs of pods a scale-down
  * removed, and grows volumes smaller than storage.size.
  */
-export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<AfterStatefulSetResult> {
+export async function afterStatefulSet(
+    ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
+): Promise<AfterStatefulSetResult> {
     return withTDengine(ctx, inputs, previousPassword, async td => {
-        const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress };
+        const o = {
+            addressing: addressingOf(inputs),
+            replicas: inputs.replicas,
+            timeoutMs: inputs.readyTimeoutSeconds * 1000,
+            progress: ctx.progress,
+        };
         const ready = await waitForDnodesReady(td, o);
         const mnodes = await ensureMnodes(td, ready, o);
         await waitForClusterAlive(td, o);

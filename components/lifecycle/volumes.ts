@@ -93,7 +93,9 @@ export async function checkVolumeChanges(kube: ClusterObjects, size: string, sto
         throw new VolumeChangeRefusedError(`storage.size ${size} is smaller than ${describe(larger)}: Kubernetes volumes cannot ` +
             `shrink; nothing was changed. Set storage.size to ${larger[0].size} or more.`);
     }
-    const otherClass = storageClassName === undefined ? [] : volumes.filter(v => v.storageClassName !== undefined && v.storageClassName !== storageClassName);
+    const otherClass = storageClassName === undefined
+        ? []
+        : volumes.filter(v => v.storageClassName !== undefined && v.storageClassName !== storageClassName);
     if (otherClass.length > 0) {
         throw new VolumeChangeRefusedError(`storage.className ${storageClassName} differs from the class of ${otherClass.map(v => `${v.name} (${v.storageClassName})`).join(", ")}: ` +
             "existing volumes cannot change class; nothing was changed. Keep the class they have.");

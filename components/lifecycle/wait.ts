@@ -30,7 +30,9 @@ export class WaitTimeoutError extends ClearError {
  * Calls `probe` until it returns `{ done: true }`. `seen` describes the state found; it is reported
  * when it changes (so a long vnode migration shows its count falling) and in the timeout error.
  */
-export async function waitFor<T>(probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions): Promise<T | undefined> {
+export async function waitFor<T>(
+    probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions,
+): Promise<T | undefined> {
     const deadline = Date.now() + options.timeoutMs;
     const interval = options.intervalMs ?? POLL_INTERVAL_MS;
     let lastSeen = "";

@@ -159,7 +159,9 @@ export class FakeKubernetes {
             }
             // The StatefulSet controller starts the deleted pod again, on its PVC.
             this.deletePod(ordinal);
-            setTimeout(() => { if (this.replicas !== undefined && ordinal < this.replicas) { this.startPod(ordinal); } }, this.restartDelayMs);
+            setTimeout(() => {
+                if (this.replicas !== undefined && ordinal < this.replicas) { this.startPod(ordinal); }
+            }, this.restartDelayMs);
             return send(200, { metadata: { name: podName(this.addressing, ordinal) } });
         }
         const pvc = new RegExp(`^/api/v1/namespaces/${ns}/persistentvolumeclaims/(.+)$`).exec(url.pathname);

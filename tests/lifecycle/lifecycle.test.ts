@@ -11,6 +11,7 @@ import { TDengineStandin } from "../standin/standin";
 import { Engine } from "./engine";
 import { FakeKubernetes } from "./fake-kubernetes";
 import { addressing, stepInputs } from "./fixture";
+import { pollUntil } from "../poll";
 
 const PASSWORD = "Td-Lifecycle-7";
 const endpoint = (ordinal: number): string => dnodeEndpointForOrdinal(addressing, ordinal);
@@ -350,14 +351,8 @@ describe("lifecycle providers against the TDengine stand-in", function () {
     });
 });
 
-async function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!(await check())) {
-        if (Date.now() > deadline) {
-            throw new Error(`test timed out waiting for ${what}`);
-        }
-        await new Promise(resolve => setTimeout(resolve, 20));
-    }
+function waitUntil(what: string, check: () => Promise<boolean>): Promise<void> {
+    return pollUntil(what, check, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 function waitForMnodeCount(s: Setup, n: number): Promise<void> {

@@ -388,7 +388,8 @@ export class Cluster {
             case "drop-mnode":
                 return this.dropMnode(statement.dnodeId);
             case "create-database":
-                return this.createDatabase(statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
+                return this.createDatabase(
+                    statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
             case "drop-database":
                 return this.dropDatabase(statement.name, statement.ifExists);
             case "create-table":
@@ -491,7 +492,8 @@ export class Cluster {
         moves.forEach((move, i) => {
             move.vgroup.replicas.push(move.target);
             this.events.record("vnode.added", `vgroup ${move.vgroup.id} dnode ${move.target}`);
-            this.scheduler.after(duration * releaseFraction(online, i, moves.length), () => this.releaseVnode(move.vgroup, dnode.id, online));
+            this.scheduler.after(
+                duration * releaseFraction(online, i, moves.length), () => this.releaseVnode(move.vgroup, dnode.id, online));
         });
         await this.scheduler.sleep(duration);
         for (const vgroup of this.vgroupsOn(dnode.id)) this.releaseVnode(vgroup, dnode.id, online);

@@ -11,6 +11,7 @@ import * as http from "node:http";
 import * as path from "node:path";
 
 import { StandinEvent, StandinOptions, TDengineStandin } from "./standin";
+import { poll } from "../poll";
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const EPOCH = "1970-01-01T00:00:00.000Z";
@@ -29,7 +30,9 @@ interface Answer {
     body: RestBody;
 }
 
-function send(base: string, method: string, urlPath: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+function send(
+    base: string, method: string, urlPath: string, body: string, headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
         const req = http.request(`${base}${urlPath}`, { method, headers, agent: false }, (res) => {
             const chunks: Buffer[] = [];
@@ -84,14 +87,8 @@ function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(2);
-    }
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
+    return poll(what, probe, { timeoutMs, intervalMs: 2 });
 }
 
 /** captures/ endpoints: three dnodes on one host, ports 6030, 6130, 6230, a fourth on 6330. */

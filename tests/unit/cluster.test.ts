@@ -24,8 +24,9 @@ const apiVersions: Record<string, [string, string]> = {
     [PDB]: ["policy/v1", "PodDisruptionBudget"],
 };
 
-async function deploy(name: string, args: TDengineClusterArgs = {}, opts: pulumi.ComponentResourceOptions = {}):
-    Promise<{ rec: Recorder; cluster: TDengineCluster }> {
+async function deploy(
+    name: string, args: TDengineClusterArgs = {}, opts: pulumi.ComponentResourceOptions = {},
+): Promise<{ rec: Recorder; cluster: TDengineCluster }> {
     const rec = startRecording();
     const withPassword = "rootPassword" in args ? args : { ...args, rootPassword: pulumi.secret("unit-test-password") };
     const cluster = new TDengineCluster(name, withPassword, { ...opts, transformations: [rec.transformation] });
@@ -314,7 +315,10 @@ describe("TDengineCluster: the seed guide's objects", function () {
             const rec2 = startRecording();
             let retained: boolean | undefined;
             const cluster = new TDengineCluster("tdengine", { rootPassword: "x", retainVolumesOnDestroy: true }, {
-                transformations: [a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; }, rec2.transformation],
+                transformations: [
+                    a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; },
+                    rec2.transformation,
+                ],
             });
             await promiseOf(cluster.namespace);
             assert.equal(retained, true);

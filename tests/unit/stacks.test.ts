@@ -51,7 +51,8 @@ describe("stacks: every stacks/Pulumi.<stack>.yaml drives the program to a valid
             const programPath = path.join(root, "index.ts");
             delete require.cache[require.resolve(programPath)];
             // The program registers its component at load time, as under `pulumi up`.
-            const program = require(programPath) as Record<string, pulumi.Output<unknown>>; // eslint-disable-line @typescript-eslint/no-require-imports
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the stack's program, loaded as Pulumi loads it
+            const program = require(programPath) as Record<string, pulumi.Output<unknown>>;
             await promiseOf(pulumi.all([program.restEndpoint, program.statefulSetName, program.replicas]));
             await settle(rec);
 

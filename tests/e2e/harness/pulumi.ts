@@ -10,8 +10,14 @@ import * as path from "node:path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 
-/** Where build.sh puts the binaries. */
+/**
+ * Where build.sh puts the binaries: $E2E_TOOLCHAIN_BIN, else $PULUMI_TDENGINE_TOOLCHAIN/bin, else
+ * ~/.cache/pulumi-tdengine-toolchain/bin.
+ */
 export function toolchainBin(): string {
+    if (process.env.E2E_TOOLCHAIN_BIN) {
+        return process.env.E2E_TOOLCHAIN_BIN;
+    }
     return path.join(process.env.PULUMI_TDENGINE_TOOLCHAIN ?? path.join(os.homedir(), ".cache", "pulumi-tdengine-toolchain"), "bin");
 }
 
@@ -68,7 +74,9 @@ export class PulumiWorkspace {
     }
 
     /** Runs a command in the project with this workspace's environment, `env` entries replacing (undefined: removing) its own. */
-    async command(file: string, args: string[], options: { allowFailure?: boolean; env?: Record<string, string | undefined> } = {}): Promise<CommandResult> {
+    async command(
+        file: string, args: string[], options: { allowFailure?: boolean; env?: Record<string, string | undefined> } = {},
+    ): Promise<CommandResult> {
         const started = Date.now();
         const env = { ...this.env, ...options.env };
         for (const [key, value] of Object.entries(env)) {
