@@ -58,7 +58,8 @@ export interface ClusterObjects {
 
 type ClientModule = typeof k8sClient;
 
-function clientModule(): ClientModule {
+/** The Kubernetes client library; the one loader of it in the repository (the e2e harness uses it too). */
+export function clientModule(): ClientModule {
     // client-node 1.x is an ES module: Node 20.19+ loads it with require(); a default import would not
     // survive pulumi.runtime.serializeFunction.
     return require("@kubernetes/client-node") as ClientModule; // eslint-disable-line @typescript-eslint/no-require-imports

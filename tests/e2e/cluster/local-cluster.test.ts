@@ -17,7 +17,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as k8sClient from "@kubernetes/client-node";
 import { KubeClusterObjects } from "../../../components/kube/cluster-objects";
-import { clientModule, findClusterProcesses, LocalCluster, startLocalCluster } from "./local-cluster";
+import { clientModule } from "../../../components/kube/cluster-objects";
+import { poll } from "../../poll";
+import { toolchainBin } from "../harness/pulumi";
+import { findClusterProcesses, LocalCluster, startLocalCluster } from "./local-cluster";
 import { PodWatcher, StartedPod, StoppedPod, watchPods } from "./pod-watcher";
 
 const NAMESPACE = "tdengine-e2e";
@@ -25,35 +28,9 @@ const STS = "x";
 const LABELS = { "app.kubernetes.io/name": "tdengine", "app.kubernetes.io/instance": STS };
 const SELECTOR = "app.kubernetes.io/name=tdengine";
 
-function toolchainBin(): string {
-    if (process.env.E2E_TOOLCHAIN_BIN) {
-        return process.env.E2E_TOOLCHAIN_BIN;
-    }
-    const root = process.env.PULUMI_TDENGINE_TOOLCHAIN ?? path.join(os.homedir(), ".cache", "pulumi-tdengine-toolchain");
-    return path.join(root, "bin");
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-        try {
-            const v = await fn();
-            if (v !== undefined) {
-                return v;
-            }
-        } catch (err) {
-            last = err;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`timed out waiting for ${what}${last === undefined ? "" : `: ${String(last)}`}`);
-        }
-        await sleep(200);
-    }
+/** Polls every 200 ms until `fn` returns a value (the e2e cluster's pace). */
+function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+    return poll(what, fn, { timeoutMs, intervalMs: 200 });
 }
 
 /** A local HTTP server standing in for a pod's REST port: answers who it is and what was asked. */
