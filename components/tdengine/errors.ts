@@ -36,9 +36,6 @@ export const TdCode = {
     VnodeOffline: 0x0541,
 } as const;
 
-/** One of the named {@link TdCode} values. */
-export type TdCodeValue = (typeof TdCode)[keyof typeof TdCode];
-
 /** `0x03A0`: how the code is shown to people (the CLI prints the same digits after `0x8000`). */
 export function formatCode(code: number): string {
     return `0x${code.toString(16).toUpperCase().padStart(4, "0")}`;
