@@ -16,7 +16,11 @@ export default defineConfig(
         plugins: { "@stylistic": stylistic },
         languageOptions: { globals: { ...globals.node } },
         rules: {
-            "@stylistic/max-len": ["error", { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreStrings: true, ignoreTemplateLiterals: true }],
+            // Lines holding a string or a docs/tdengine.md citation are exempt: test names, messages and citations stay whole.
+            "@stylistic/max-len": ["error", {
+                code: 140, ignoreUrls: true, ignoreRegExpLiterals: true, ignoreStrings: true, ignoreTemplateLiterals: true,
+                ignorePattern: "docs/tdengine\\.md#",
+            }],
             "@stylistic/indent": ["error", 4, { SwitchCase: 1 }],
             "@stylistic/quotes": ["error", "double", { avoidEscape: true, allowTemplateLiterals: "always" }],
             "@stylistic/semi": ["error", "always"],
