@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails when a file under components/ or tests/ points outside the repository for a TDengine fact
 // (`captures/NN`, `/work/shared`) or cites a `docs/tdengine.md#anchor` that is not a section there.
-// Usage: node scripts/check-citations.mjs [dir ...]   (default: components tests)
+// Usage: node scripts/check-citations.mjs [dir-or-file ...]   (default: components tests)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,10 @@ export function anchorsOf(markdown) {
 }
 
 function* files(dir) {
+    if (!statSync(dir).isDirectory()) {
+        yield dir;
+        return;
+    }
     for (const name of readdirSync(dir)) {
         if (name === "node_modules" || name.startsWith(".")) continue;
         const path = join(dir, name);
@@ -40,14 +44,15 @@ function* files(dir) {
     }
 }
 
-function check(dirs) {
-    const anchors = anchorsOf(readFileSync(join(root, DOC), "utf8"));
+/** Problems in the files under `dirs` (relative to `base`), against the sections of `base`/docs/tdengine.md. */
+export function check(dirs, base = root) {
+    const anchors = anchorsOf(readFileSync(join(base, DOC), "utf8"));
     const problems = [];
     for (const dir of dirs) {
-        for (const path of files(join(root, dir))) {
+        for (const path of files(join(base, dir))) {
             const lines = readFileSync(path, "utf8").split("\n");
             lines.forEach((line, i) => {
-                const where = `${relative(root, path)}:${i + 1}`;
+                const where = `${relative(base, path)}:${i + 1}`;
                 for (const outside of line.match(/captures\/|\/work\/shared/g) ?? []) {
                     problems.push(`${where}: cites "${outside}", which a clone does not have; cite ${DOC}#<section> instead`);
                 }
