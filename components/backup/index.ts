@@ -74,13 +74,14 @@ export function backupBeforeUpgrade(name: string, inputs: BackupInputs, upgrade:
         kubeconfig: inputs.kubeconfig === undefined ? undefined : pulumi.secret(inputs.kubeconfig),
         context: inputs.context,
     };
-    const environment: Record<string, pulumi.Output<string>> = {};
+    const script = backupScript();
+    const environment: Record<string, pulumi.Input<string>> = { ...script.environment };
     for (const key of Object.keys(BACKUP_ENV) as (keyof BackupRequest)[]) {
         // An unset value is sent as "", which the script reads as unset (the provider wants strings).
         environment[BACKUP_ENV[key]] = pulumi.output(request[key]).apply(v => v === undefined ? "" : String(v));
     }
     return new command.local.Command(name, {
-        create: backupScriptCommand(),
+        create: script.create,
         environment,
         triggers: [inputs.image, upgrade?.version ?? ""],
         // The previous run's output is of no use to the next one, and taosdump's can be long.
@@ -88,15 +89,25 @@ export function backupBeforeUpgrade(name: string, inputs: BackupInputs, upgrade:
     }, opts);
 }
 
+/** How to run the script: a command line, and what its environment needs besides the request. */
+export interface BackupScript {
+    create: string;
+    environment: Record<string, string>;
+}
+
 /**
  * `node <script>`, with this Node.js and the script next to this file: bin/components/backup/taosdump.js in
- * the installed package; taosdump.ts through ts-node when the component itself runs from its sources.
+ * the installed package; taosdump.ts through ts-node when the component itself runs from its sources (with
+ * the sources' tsconfig.json: ts-node would look for one in the directory the command runs in).
  */
-export function backupScriptCommand(): string {
+export function backupScript(): BackupScript {
     const quote = (s: string): string => JSON.stringify(s);
     if (path.extname(__filename) === ".ts") {
         const tsNode = require.resolve("ts-node/register/transpile-only");
-        return `${quote(process.execPath)} -r ${quote(tsNode)} ${quote(path.join(__dirname, "taosdump.ts"))}`;
+        return {
+            create: `${quote(process.execPath)} -r ${quote(tsNode)} ${quote(path.join(__dirname, "taosdump.ts"))}`,
+            environment: { TS_NODE_PROJECT: path.join(__dirname, "..", "..", "tsconfig.json") },
+        };
     }
-    return `${quote(process.execPath)} ${quote(path.join(__dirname, "taosdump.js"))}`;
+    return { create: `${quote(process.execPath)} ${quote(path.join(__dirname, "taosdump.js"))}`, environment: {} };
 }

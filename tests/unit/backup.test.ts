@@ -28,6 +28,11 @@ function environment(rec: Recorder): Record<string, string> {
     return (rec.one(COMMAND).inputs as Obj).environment as Record<string, string>;
 }
 
+/** The request the script gets: the environment without what running it from the sources adds. */
+function requestEnvironment(rec: Recorder): Record<string, string> {
+    return Object.fromEntries(Object.entries(environment(rec)).filter(([k]) => k !== "TS_NODE_PROJECT"));
+}
+
 describe("backup before an upgrade: the Command the component registers", function () {
     before(() => installMocks());
 
@@ -81,8 +86,12 @@ describe("backup before an upgrade: the Command the component registers", functi
         const script = quoted[quoted.length - 1];
         assert.match(script, /components[/\\]backup[/\\]taosdump\.(ts|js)$/);
         assert.ok(fs.existsSync(script), `${script} exists`);
+        const tsconfig = environment(rec).TS_NODE_PROJECT;
         if (script.endsWith(".ts")) {
             assert.ok(quoted.some(q => q.includes("ts-node")), "run from the sources, the script is loaded through ts-node");
+            assert.ok(fs.existsSync(tsconfig), "with the sources' tsconfig.json, wherever the command runs");
+        } else {
+            assert.equal(tsconfig, undefined);
         }
     });
 
@@ -92,7 +101,7 @@ describe("backup before an upgrade: the Command the component registers", functi
             upgrade: { allowOffline: true, version: "3.3.8.0", unknownVersionChange: "maintenance", backupVolumeSize: "50Gi" },
             lifecycle: { context: "prod" },
         });
-        assert.deepEqual(environment(rec), {
+        assert.deepEqual(requestEnvironment(rec), {
             [BACKUP_ENV.instance]: "tdengine",
             [BACKUP_ENV.namespace]: "db",
             [BACKUP_ENV.statefulSet]: "tdengine",
