@@ -162,20 +162,31 @@ export async function runBackup(req: BackupRequest, kube: BackupKube, o: BackupO
     if (!decision.dump || liveImage === undefined) {
         return { dumped: false, why: decision.why };
     }
-    const volume = backupName(req.statefulSet);
+    // The volume and the pod share one name, <statefulSet>-backup.
+    const name = backupName(req.statefulSet);
     const directory = `${decision.from}-to-${decision.to}-${stamp((o.now ?? (() => new Date()))())}`;
     await ensureBackupVolume(req, kube, o);
-    const pod = await startBackupPod(req, kube, liveImage, o);
+    let failed = false;
     try {
-        await requireTaosdump(kube, pod, liveImage);
-        await dumpEveryDatabase(req, kube, pod, directory, o);
+        await startBackupPod(req, kube, liveImage, o);
+        await requireTaosdump(kube, name, liveImage);
+        await dumpEveryDatabase(req, kube, name, directory, o);
+    } catch (err) {
+        failed = true;
+        throw err;
     } finally {
-        await removeBackupPod(kube, pod, o);
+        await removeBackupPod(kube, name, o).catch((err: unknown) => {
+            // After a failure, that failure is the news; a pod left behind is removed by the next run.
+            if (!failed) {
+                throw err;
+            }
+            o.log(`could not remove backup pod ${name} (the next run does): ${messageOf(err)}`);
+        });
     }
     const where = `${BACKUP_MOUNT}/${directory}`;
-    o.log(`backup of every database written to ${where} on volume ${volume} in ${kube.describe()}. ` +
+    o.log(`backup of every database written to ${where} on volume ${name} in ${kube.describe()}. ` +
         `To restore it, mount that volume in a pod running ${liveImage} and run: taosdump -i ${where} -h <a TDengine host>`);
-    return { dumped: true, why: decision.why, directory: where, volume };
+    return { dumped: true, why: decision.why, directory: where, volume: name };
 }
 
 async function ensureBackupVolume(req: BackupRequest, kube: BackupKube, o: BackupOptions): Promise<void> {
@@ -185,8 +196,8 @@ async function ensureBackupVolume(req: BackupRequest, kube: BackupKube, o: Backu
     o.log(outcome === "created" ? `created backup volume ${name} (${size})` : `using existing backup volume ${name}`);
 }
 
-/** Starts the backup pod on `image`, after removing one an interrupted run left on another image. */
-async function startBackupPod(req: BackupRequest, kube: BackupKube, image: string, o: BackupOptions): Promise<string> {
+/** Starts the backup pod on `image` and waits until it runs, after removing one an interrupted run left. */
+async function startBackupPod(req: BackupRequest, kube: BackupKube, image: string, o: BackupOptions): Promise<void> {
     const name = backupName(req.statefulSet);
     const left = await kube.podState(name);
     const reusable = left !== undefined && !left.terminating && left.image === image && left.phase === "Running";
@@ -205,7 +216,6 @@ async function startBackupPod(req: BackupRequest, kube: BackupKube, image: strin
         }
         return state.phase === "Running" && !state.terminating;
     }, "run");
-    return name;
 }
 
 async function requireTaosdump(kube: BackupKube, pod: string, image: string): Promise<void> {

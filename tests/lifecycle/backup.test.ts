@@ -121,10 +121,10 @@ async function setup(options: { taosdump?: "present" | "absent"; exitCode?: numb
     return current;
 }
 
-async function backup(s: Setup, extra: Partial<BackupRequest> = {}): Promise<BackupResult> {
+async function backup(s: Setup, extra: Partial<BackupRequest> = {}, podTimeoutMs?: number): Promise<BackupResult> {
     const req = request(extra);
     return runBackup(req, new KubeBackupObjects({ kubeconfig: s.kubeconfig }, req.namespace), {
-        log: line => s.logs.push(line), pollMs: 5, now: () => new Date("2026-11-29T22:55:00.123Z"),
+        log: line => s.logs.push(line), pollMs: 5, podTimeoutMs, now: () => new Date("2026-11-29T22:55:00.123Z"),
     });
 }
 
@@ -222,6 +222,22 @@ describe("backup before an upgrade: the script against a Kubernetes API", functi
         await assert.rejects(backup(s), /taosdump exited with code 3/);
         assert.equal(s.kube.otherPods.size, 0);
         assert.ok(s.logs.includes("taosdump: OK: Database db1 dumped"));
+    });
+
+    it("stops when the exec itself fails (not the command), and removes the pod", async () => {
+        const s = await setup();
+        s.kube.execHandler = () => Promise.reject(new Error("container taosdump not found"));
+        await assert.rejects(backup(s), /exec in pod tdengine-backup failed: .*container taosdump not found/);
+        assert.equal(s.kube.otherPods.size, 0);
+        assert.deepEqual(s.calls(), []);
+    });
+
+    it("gives up on a backup pod that never runs, saying how it was last seen, and removes it", async () => {
+        const s = await setup();
+        s.kube.stuckPods.add("tdengine-backup");
+        await assert.rejects(backup(s, {}, 50), /backup pod tdengine-backup did not run within .*last seen: Pending/);
+        assert.equal(s.kube.otherPods.size, 0);
+        assert.deepEqual(s.calls(), []);
     });
 
     it("replaces a backup pod an interrupted run left on another image", async () => {

@@ -66,6 +66,8 @@ export class FakeKubernetes {
     image = "tdengine/tdengine:3.3.7.5";
     /** Pods created through the API that are not the StatefulSet's, by name; each runs once a read has seen it pending. */
     readonly otherPods = new Map<string, OtherPod>();
+    /** Names of such pods that never run (an image that cannot be pulled, a volume that cannot attach). */
+    readonly stuckPods = new Set<string>();
     /** PVCs created through the API that are not the StatefulSet's, by name, as posted. */
     readonly otherVolumes = new Map<string, Record<string, unknown>>();
     /** Commands run through the exec API (`kubectl exec`): a websocket speaking v4.channel.k8s.io, as the API server does. */
@@ -263,7 +265,7 @@ export class FakeKubernetes {
         if (pod && other && req.method === "GET") {
             send(200, { ...other.manifest, status: { phase: other.phase } });
             // A pod seen pending runs by the next look, as once its image is pulled.
-            other.phase = "Running";
+            other.phase = this.stuckPods.has(pod[1]) ? "Pending" : "Running";
             return true;
         }
         if (pod && other && req.method === "DELETE") {
