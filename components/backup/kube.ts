@@ -94,7 +94,9 @@ export class KubeBackupObjects implements BackupKube {
         if (pod === undefined) {
             return undefined;
         }
-        const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+        // Why it does not run: its container waits (an image pull), or it has no node yet (Unschedulable).
+        const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting
+            ?? pod.status?.conditions?.find(c => c.type === "PodScheduled" && c.status === "False");
         return {
             phase: pod.status?.phase ?? "Pending",
             image: pod.spec?.containers[0]?.image,

@@ -66,7 +66,7 @@ export class FakeKubernetes {
     image = "tdengine/tdengine:3.3.7.5";
     /** Pods created through the API that are not the StatefulSet's, by name; each runs once a read has seen it pending. */
     readonly otherPods = new Map<string, OtherPod>();
-    /** Names of such pods that never run (an image that cannot be pulled, a volume that cannot attach). */
+    /** Names of such pods that never run: no node takes them (Unschedulable). */
     readonly stuckPods = new Set<string>();
     /** PVCs created through the API that are not the StatefulSet's, by name, as posted. */
     readonly otherVolumes = new Map<string, Record<string, unknown>>();
@@ -263,9 +263,12 @@ export class FakeKubernetes {
         const pod = new RegExp(`^/api/v1/namespaces/${ns}/pods/([^/]+)$`).exec(url.pathname);
         const other = pod ? this.otherPods.get(pod[1]) : undefined;
         if (pod && other && req.method === "GET") {
-            send(200, { ...other.manifest, status: { phase: other.phase } });
+            const stuck = this.stuckPods.has(pod[1]);
+            const unschedulable = { type: "PodScheduled", status: "False", reason: "Unschedulable",
+                message: "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: tdengine}" };
+            send(200, { ...other.manifest, status: { phase: other.phase, conditions: stuck ? [unschedulable] : [] } });
             // A pod seen pending runs by the next look, as once its image is pulled.
-            other.phase = this.stuckPods.has(pod[1]) ? "Pending" : "Running";
+            other.phase = stuck ? "Pending" : "Running";
             return true;
         }
         if (pod && other && req.method === "DELETE") {
