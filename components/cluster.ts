@@ -131,7 +131,8 @@ export class TDengineCluster extends pulumi.ComponentResource {
             instance: name, namespace: namespaceName, statefulSet: names.statefulSet, image: checked.image,
             host: pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`,
             secretName: secret.metadata.name, passwordKey: PASSWORD_KEY, storageSize: checked.storageSize,
-            storageClassName: checked.storageClassName, kubeconfig: args.lifecycle?.kubeconfig, context: args.lifecycle?.context,
+            storageClassName: checked.storageClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
+            kubeconfig: args.lifecycle?.kubeconfig, context: args.lifecycle?.context,
         }, args.upgrade, { parent: this, dependsOn: beforeStatefulSet ? [secret, beforeStatefulSet] : [secret] });
 
         const sts = spec.apply(manifests.statefulSet);

@@ -6,6 +6,7 @@
  * exactly once, for each image change.
  */
 import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { UpgradeArgs } from "../types";
@@ -42,6 +43,9 @@ export interface BackupInputs {
     /** storage.size and storage.className, the backup volume's defaults. */
     storageSize: pulumi.Input<string>;
     storageClassName: pulumi.Input<string | undefined>;
+    /** The dnodes' placement: the backup pod goes where they may (tainted dedicated nodes, say). */
+    nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
     /** lifecycle.kubeconfig and lifecycle.context: the backup reaches the cluster as the lifecycle steps do. */
     kubeconfig?: pulumi.Input<string>;
     context?: pulumi.Input<string>;
@@ -70,6 +74,8 @@ export function backupBeforeUpgrade(name: string, inputs: BackupInputs, upgrade:
         mode: backupModeOf(upgrade) as BackupRequest["mode"],
         volumeSize: upgrade?.backupVolumeSize ?? inputs.storageSize,
         storageClassName: inputs.storageClassName,
+        placement: pulumi.output({ nodeSelector: inputs.nodeSelector, tolerations: inputs.tolerations })
+            .apply(p => p.nodeSelector === undefined && p.tolerations === undefined ? undefined : JSON.stringify(p)),
         // A kubeconfig holds credentials: a secret in the state, like the lifecycle steps' copy.
         kubeconfig: inputs.kubeconfig === undefined ? undefined : pulumi.secret(inputs.kubeconfig),
         context: inputs.context,

@@ -29,6 +29,8 @@ export interface BackupRequest {
     volumeSize: string;
     /** StorageClass of the backup volume; undefined = the cluster's default. */
     storageClassName?: string;
+    /** The dnodes' `nodeSelector` and `tolerations` as JSON, so the backup pod may run where they may. */
+    placement?: string;
     /** Kubeconfig contents or path; undefined = the default kubeconfig. */
     kubeconfig?: string;
     context?: string;
@@ -49,6 +51,7 @@ export const BACKUP_ENV: { readonly [K in keyof BackupRequest]-?: string } = {
     mode: "TDENGINE_BACKUP_MODE",
     volumeSize: "TDENGINE_BACKUP_VOLUME_SIZE",
     storageClassName: "TDENGINE_BACKUP_STORAGE_CLASS",
+    placement: "TDENGINE_BACKUP_PLACEMENT",
     kubeconfig: "TDENGINE_BACKUP_KUBECONFIG",
     context: "TDENGINE_BACKUP_CONTEXT",
 };
@@ -96,6 +99,7 @@ export function readBackupRequest(env: NodeJS.ProcessEnv): BackupRequest {
         mode: oneOf("mode", ["offline", "always"]),
         volumeSize: required("volumeSize"),
         storageClassName: optional("storageClassName"),
+        placement: optional("placement"),
         kubeconfig: optional("kubeconfig"),
         context: optional("context"),
     };

@@ -123,6 +123,7 @@ export function backupPodManifest(req: BackupRequest, image: string): k8sClient.
         metadata: { name, namespace: req.namespace, labels: backupLabels(req) },
         spec: {
             restartPolicy: "Never",
+            ...placementOf(req),
             containers: [{
                 name: BACKUP_CONTAINER,
                 image,
@@ -135,6 +136,15 @@ export function backupPodManifest(req: BackupRequest, image: string): k8sClient.
             volumes: [{ name: "backup", persistentVolumeClaim: { claimName: name } }],
         },
     };
+}
+
+/** The dnodes' nodeSelector and tolerations, for the backup pod. */
+function placementOf(req: BackupRequest): Pick<k8sClient.V1PodSpec, "nodeSelector" | "tolerations"> {
+    if (req.placement === undefined) {
+        return {};
+    }
+    const p = JSON.parse(req.placement) as Pick<k8sClient.V1PodSpec, "nodeSelector" | "tolerations">;
+    return { nodeSelector: p.nodeSelector, tolerations: p.tolerations };
 }
 
 /** `command -v taosdump`: exit 0 when the image has it. */

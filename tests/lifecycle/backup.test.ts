@@ -224,6 +224,20 @@ describe("backup before an upgrade: the script against a Kubernetes API", functi
         assert.ok(s.logs.includes("taosdump: OK: Database db1 dumped"));
     });
 
+    it("places the backup pod where the dnodes may run: their nodeSelector and tolerations", async () => {
+        const s = await setup();
+        const placement = { nodeSelector: { pool: "tsdb" }, tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoSchedule" }] };
+        let spec: Record<string, unknown> | undefined;
+        const handler = s.kube.execHandler;
+        s.kube.execHandler = (pod, container, command, streams) => {
+            spec = pod.manifest.spec as Record<string, unknown>;
+            return handler ? handler(pod, container, command, streams) : Promise.resolve(1);
+        };
+        await backup(s, { placement: JSON.stringify(placement) });
+        assert.deepEqual(spec?.nodeSelector, placement.nodeSelector);
+        assert.deepEqual(spec?.tolerations, placement.tolerations);
+    });
+
     it("stops when the exec itself fails (not the command), and removes the pod", async () => {
         const s = await setup();
         s.kube.execHandler = () => Promise.reject(new Error("container taosdump not found"));
@@ -253,7 +267,7 @@ describe("backup before an upgrade: the script against a Kubernetes API", functi
     });
 
     it("reads its request back from the environment the Command gives it (unset values are empty strings)", () => {
-        const req = request({ storageClassName: undefined, version: undefined, context: undefined });
+        const req = request({ storageClassName: undefined, version: undefined, context: undefined, placement: undefined });
         const env: Record<string, string> = {};
         for (const key of Object.keys(BACKUP_ENV) as (keyof BackupRequest)[]) {
             env[BACKUP_ENV[key]] = req[key] === undefined ? "" : String(req[key]);

@@ -95,9 +95,10 @@ describe("backup before an upgrade: the Command the component registers", functi
         }
     });
 
-    it("hands the script the names, the new image, the version rules' arguments and the backup volume's size and class", async () => {
+    it("hands the script the names, the new image, the version rules' arguments, the volume's size and class, the placement", async () => {
         const rec = await deploy({
             namespace: "db", image: "tdengine/tdengine:3.3.8.0", storage: { size: "20Gi", className: "fast" },
+            nodeSelector: { pool: "tsdb" }, tolerations: [{ key: "dedicated", operator: "Exists" }],
             upgrade: { allowOffline: true, version: "3.3.8.0", unknownVersionChange: "maintenance", backupVolumeSize: "50Gi" },
             lifecycle: { context: "prod" },
         });
@@ -115,6 +116,9 @@ describe("backup before an upgrade: the Command the component registers", functi
             [BACKUP_ENV.mode]: "offline",
             [BACKUP_ENV.volumeSize]: "50Gi",
             [BACKUP_ENV.storageClassName]: "fast",
+            [BACKUP_ENV.placement]: JSON.stringify({
+                nodeSelector: { pool: "tsdb" }, tolerations: [{ key: "dedicated", operator: "Exists" }],
+            }),
             [BACKUP_ENV.kubeconfig]: "",
             [BACKUP_ENV.context]: "prod",
         });
@@ -124,6 +128,7 @@ describe("backup before an upgrade: the Command the component registers", functi
         const env = environment(await deploy({ storage: { size: "7Gi" }, upgrade: { backup: "always" } }));
         assert.equal(env[BACKUP_ENV.volumeSize], "7Gi");
         assert.equal(env[BACKUP_ENV.storageClassName], "");
+        assert.equal(env[BACKUP_ENV.placement], "", "no placement: anywhere");
         assert.equal(env[BACKUP_ENV.mode], "always");
         assert.equal(env[BACKUP_ENV.allowOffline], "false");
         assert.equal(env[BACKUP_ENV.unknownVersionChange], "feature");
