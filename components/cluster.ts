@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as manifests from "./manifests";
+import { backupBeforeUpgrade } from "./backup";
 import { AfterStatefulSet } from "./lifecycle/after-statefulset";
 import { BeforeStatefulSet } from "./lifecycle/before-statefulset";
 import { LifecycleInputs } from "./lifecycle/session";
@@ -125,13 +126,22 @@ export class TDengineCluster extends pulumi.ComponentResource {
             ? new BeforeStatefulSet(`${name}-drop-leaving-dnodes`, stepInputs, { parent: this, dependsOn: [secret] })
             : undefined;
 
+        // A taosdump of every database before an (offline) upgrade: after the password is settled, before the pods change.
+        const backup = backupBeforeUpgrade(`${name}-backup-before-upgrade`, {
+            instance: name, namespace: namespaceName, statefulSet: names.statefulSet, image: checked.image,
+            host: pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`,
+            secretName: secret.metadata.name, passwordKey: PASSWORD_KEY, storageSize: checked.storageSize,
+            storageClassName: checked.storageClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
+            kubeconfig: args.lifecycle?.kubeconfig, context: args.lifecycle?.context,
+        }, args.upgrade, { parent: this, dependsOn: beforeStatefulSet ? [secret, beforeStatefulSet] : [secret] });
+
         const sts = spec.apply(manifests.statefulSet);
         const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
             metadata: sts.metadata, spec: sts.spec,
         }, {
             ...childOpts,
             // The Secret and the governing Service must exist before the first pod starts.
-            dependsOn: beforeStatefulSet ? [secret, headlessService, beforeStatefulSet] : [secret, headlessService],
+            dependsOn: [secret, headlessService, ...(beforeStatefulSet ? [beforeStatefulSet] : []), ...(backup ? [backup] : [])],
             // The seed's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
             // a rollout that the StatefulSet itself still considers healthy.
             customTimeouts: { create: "60m", update: "60m" },

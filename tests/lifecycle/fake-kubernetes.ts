@@ -4,14 +4,16 @@
  * cluster; a deleted pod's taosd is gone), served over the few Kubernetes API routes the lifecycle uses,
  * so the real @kubernetes/client-node code in components/kube runs against it.
  */
+import * as crypto from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { DnodeAddressing, dnodeEndpointForOrdinal, podName, pvcNameForOrdinal } from "../../components/names";
+import type { AddressInfo, Socket } from "node:net";
+import { DnodeAddressing, dnodeEndpointForOrdinal, ordinalOfPvc, podName, pvcNameForOrdinal } from "../../components/names";
 import { TDengineStandin } from "../standin/standin";
 
 export interface KubeEvent {
     at: number;
-    kind: "pod.created" | "pod.deleted" | "pvc.created" | "pvc.deleted" | "pvc.resized" | "statefulset.scaled" | "statefulset.deleted";
+    kind: "pod.created" | "pod.deleted" | "pod.exec" | "pvc.created" | "pvc.deleted" | "pvc.resized" | "statefulset.scaled"
+        | "statefulset.deleted";
     detail: string;
 }
 
@@ -21,6 +23,22 @@ interface Volume {
     size: string;
     storageClassName: string;
 }
+
+/** A pod created through the API (not one of the StatefulSet's), e.g. the backup pod. */
+export interface OtherPod {
+    /** The manifest as posted. */
+    manifest: { metadata?: { name?: string }; spec?: { containers?: { name: string; image?: string }[] } } & Record<string, unknown>;
+    phase: "Pending" | "Running";
+}
+
+/** Output of a command run through the exec API. */
+export interface ExecStreams {
+    stdout(text: string): void;
+    stderr(text: string): void;
+}
+
+/** What an exec into a pod does; resolves to the command's exit code. */
+export type ExecHandler = (pod: OtherPod, container: string, command: string[], streams: ExecStreams) => Promise<number>;
 
 /** One StatefulSet, its pods and its PVCs, as the StatefulSet controller would keep them. */
 export class FakeKubernetes {
@@ -44,6 +62,16 @@ export class FakeKubernetes {
     template = { size: "5Gi", storageClassName: "standard" };
     /** Whether the StorageClass allows volume expansion. */
     allowVolumeExpansion = true;
+    /** The image of the StatefulSet's `tdengine` container. */
+    image = "tdengine/tdengine:3.3.7.5";
+    /** Pods created through the API that are not the StatefulSet's, by name; each runs once a read has seen it pending. */
+    readonly otherPods = new Map<string, OtherPod>();
+    /** Names of such pods that never run: no node takes them (Unschedulable). */
+    readonly stuckPods = new Set<string>();
+    /** PVCs created through the API that are not the StatefulSet's, by name, as posted. */
+    readonly otherVolumes = new Map<string, Record<string, unknown>>();
+    /** Commands run through the exec API (`kubectl exec`): a websocket speaking v4.channel.k8s.io, as the API server does. */
+    execHandler: ExecHandler | undefined;
 
     /**
      * What the StatefulSet controller does for `spec.replicas = n`, OrderedReady: new pods in ordinal
@@ -107,6 +135,7 @@ export class FakeKubernetes {
     /** Serves the API routes the lifecycle uses; resolves to a kubeconfig (YAML) pointing at them. */
     async serve(): Promise<string> {
         this.server = http.createServer((req, res) => this.route(req, res));
+        this.server.on("upgrade", (req: http.IncomingMessage, socket: Socket) => this.exec(req, socket));
         await new Promise<void>(resolve => this.server?.listen(0, "127.0.0.1", resolve));
         const port = (this.server.address() as AddressInfo).port;
         return [
@@ -133,7 +162,10 @@ export class FakeKubernetes {
         const notFound = (): void => send(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 });
         if (req.method === "GET" && url.pathname === `/apis/apps/v1/namespaces/${ns}/statefulsets/${sts}`) {
             return this.replicas === undefined ? notFound()
-                : send(200, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: sts, namespace: ns }, spec: { replicas: this.replicas } });
+                : send(200, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: sts, namespace: ns }, spec: {
+                    replicas: this.replicas,
+                    template: { spec: { containers: [{ name: "tdengine", image: this.image }] } },
+                } });
         }
         if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/pods`) {
             const selector = url.searchParams.get("labelSelector") ?? "";
@@ -150,6 +182,9 @@ export class FakeKubernetes {
                 spec: { storageClassName: v.storageClassName, resources: { requests: { storage: v.size } } },
             }));
             return send(200, { apiVersion: "v1", kind: "PersistentVolumeClaimList", metadata: {}, items });
+        }
+        if (this.routeOthers(req, url, send, notFound)) {
+            return;
         }
         const pod = new RegExp(`^/api/v1/namespaces/${ns}/pods/${sts}-(\\d+)$`).exec(url.pathname);
         if (req.method === "DELETE" && pod) {
@@ -199,6 +234,106 @@ export class FakeKubernetes {
         }
         send(404, { kind: "Status", code: 404, message: `fake apiserver: no route for ${req.method} ${url.pathname}` });
     }
+
+    /** Pods and PVCs other than the StatefulSet's, created, read and deleted through the API. */
+    private routeOthers(req: http.IncomingMessage, url: URL, send: (status: number, body: unknown) => void,
+        notFound: () => void): boolean {
+        const ns = this.addressing.namespace;
+        type Add = (name: string, body: Record<string, unknown>) => void;
+        const created = (kind: "pod" | "pvc", store: Map<string, unknown>, add: Add): void => {
+            void readBody(req).then(text => {
+                const body = JSON.parse(text) as Record<string, unknown> & { metadata?: { name?: string } };
+                const name = body.metadata?.name ?? "";
+                if (store.has(name)) {
+                    return send(409, { kind: "Status", code: 409, reason: "AlreadyExists", message: `${kind} ${name} already exists` });
+                }
+                add(name, body);
+                this.record(kind === "pod" ? "pod.created" : "pvc.created", name);
+                send(201, body);
+            });
+        };
+        if (req.method === "POST" && url.pathname === `/api/v1/namespaces/${ns}/pods`) {
+            created("pod", this.otherPods, (name, body) => {
+                this.otherPods.set(name, { manifest: body as OtherPod["manifest"], phase: "Pending" });
+            });
+            return true;
+        }
+        if (req.method === "POST" && url.pathname === `/api/v1/namespaces/${ns}/persistentvolumeclaims`) {
+            created("pvc", this.otherVolumes, (name, body) => this.otherVolumes.set(name, body));
+            return true;
+        }
+        const pod = new RegExp(`^/api/v1/namespaces/${ns}/pods/([^/]+)$`).exec(url.pathname);
+        const other = pod ? this.otherPods.get(pod[1]) : undefined;
+        if (pod && other && req.method === "GET") {
+            const stuck = this.stuckPods.has(pod[1]);
+            const unschedulable = { type: "PodScheduled", status: "False", reason: "Unschedulable",
+                message: "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: tdengine}" };
+            send(200, { ...other.manifest, status: { phase: other.phase, conditions: stuck ? [unschedulable] : [] } });
+            // A pod seen pending runs by the next look, as once its image is pulled.
+            other.phase = stuck ? "Pending" : "Running";
+            return true;
+        }
+        if (pod && other && req.method === "DELETE") {
+            this.otherPods.delete(pod[1]);
+            this.record("pod.deleted", pod[1]);
+            send(200, other.manifest);
+            return true;
+        }
+        const pvc = new RegExp(`^/api/v1/namespaces/${ns}/persistentvolumeclaims/([^/]+)$`).exec(url.pathname);
+        if (pvc && req.method === "GET" && ordinalOfPvc(this.addressing.statefulSet, pvc[1]) === undefined) {
+            const volume = this.otherVolumes.get(pvc[1]);
+            if (volume === undefined) {
+                notFound();
+            } else {
+                send(200, volume);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * `POST /api/v1/namespaces/<ns>/pods/<pod>/exec?command=..&container=..` upgraded to a websocket: output on
+     * channels 1 and 2, then the exit status as a Status on channel 3, as the API server sends them.
+     */
+    private exec(req: http.IncomingMessage, socket: Socket): void {
+        const url = new URL(req.url ?? "/", "http://x");
+        const match = new RegExp(`^/api/v1/namespaces/${this.addressing.namespace}/pods/([^/]+)/exec$`).exec(url.pathname);
+        const pod = match ? this.otherPods.get(match[1]) : undefined;
+        const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map(p => p.trim());
+        if (pod === undefined || !offered.includes("v4.channel.k8s.io")) {
+            socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+            return;
+        }
+        const accept = crypto.createHash("sha1").update(`${String(req.headers["sec-websocket-key"])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+            .digest("base64");
+        socket.write(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${accept}`,
+            "Sec-WebSocket-Protocol: v4.channel.k8s.io", "", ""].join("\r\n"));
+        // The client's frames (its close, at the end) are not needed here.
+        socket.on("data", () => undefined);
+        socket.on("error", () => undefined);
+        const command = url.searchParams.getAll("command");
+        const container = url.searchParams.get("container") ?? "";
+        this.record("pod.exec", `${match?.[1] ?? ""} ${command.join(" ")}`);
+        const channel = (n: number, text: string): void => {
+            if (!socket.destroyed) {
+                socket.write(wsFrame(0x2, Buffer.concat([Buffer.from([n]), Buffer.from(text, "utf8")])));
+            }
+        };
+        const handler = this.execHandler ?? (() => Promise.reject(new Error("fake apiserver: no exec handler set")));
+        handler(pod, container, command, { stdout: t => channel(1, t), stderr: t => channel(2, t) })
+            .then(code => code === 0 ? { status: "Success" } : {
+                status: "Failure", reason: "NonZeroExitCode",
+                message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${code}`,
+                details: { causes: [{ reason: "ExitCode", message: String(code) }] },
+            }, (err: unknown) => ({ status: "Failure", reason: "InternalError", message: String(err) }))
+            .then(status => {
+                channel(3, JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, ...status }));
+                if (!socket.destroyed) {
+                    socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8])));
+                }
+            });
+    }
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -209,3 +344,17 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     });
 }
 
+
+/** A server-to-client websocket frame (RFC 6455: final, unmasked). */
+function wsFrame(opcode: number, payload: Buffer): Buffer {
+    if (payload.length < 126) {
+        return Buffer.concat([Buffer.from([0x80 | opcode, payload.length]), payload]);
+    }
+    const length = Buffer.alloc(payload.length < 65536 ? 2 : 8);
+    if (payload.length < 65536) {
+        length.writeUInt16BE(payload.length);
+    } else {
+        length.writeBigUInt64BE(BigInt(payload.length));
+    }
+    return Buffer.concat([Buffer.from([0x80 | opcode, payload.length < 65536 ? 126 : 127]), length, payload]);
+}
