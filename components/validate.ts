@@ -63,6 +63,13 @@ export interface CheckedArgs {
     context: pulumi.Output<string | undefined>;
     dropDnodeTimeoutSeconds: pulumi.Output<number>;
     readyTimeoutSeconds: pulumi.Output<number>;
+    rebalanceAfterScaleUp: boolean;
+    /** The `upgrade` arguments, checked (not wired here: the upgrade work uses them). */
+    upgradeVersion: pulumi.Output<string | undefined>;
+    allowOfflineUpgrade: boolean;
+    unknownVersionChange: "feature" | "maintenance";
+    backup: "offline" | "always" | "never";
+    backupVolumeSize: pulumi.Output<string | undefined>;
 }
 
 /** Tells one component instance from another for {@link claimObjects}: its name under its parent. */
@@ -220,5 +227,11 @@ function defaulted(resourceName: string, gate: pulumi.Output<boolean>, args: TDe
         context: g<string | undefined>(lifecycle.context, undefined),
         dropDnodeTimeoutSeconds: g<number>(lifecycle.dropDnodeTimeoutSeconds, 3600),
         readyTimeoutSeconds: g<number>(lifecycle.readyTimeoutSeconds, 600),
+        rebalanceAfterScaleUp: lifecycle.rebalanceAfterScaleUp !== false,
+        upgradeVersion: g<string | undefined>(args.upgrade?.version, undefined),
+        allowOfflineUpgrade: args.upgrade?.allowOffline === true,
+        unknownVersionChange: args.upgrade?.unknownVersionChange ?? "feature",
+        backup: args.upgrade?.backup ?? "offline",
+        backupVolumeSize: g<string | undefined>(args.upgrade?.backupVolumeSize, undefined),
     };
 }
