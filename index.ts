@@ -1,32 +1,22 @@
 /**
  * The runnable program: one TDengineCluster configured from the stack's config (stacks/Pulumi.<stack>.yaml).
- * Every key is optional; what a stack leaves out takes the component's default.
+ * Every key is declared in Pulumi.yaml and optional; what a stack leaves out takes the component's default.
+ * Every `tdengine-cluster:*` key is checked first: a typo or a value of the wrong type fails the preview.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LifecycleArgs, ServiceArgs, StorageArgs, TDengineCluster, TDengineClusterArgs } from "./components";
+import { TDengineCluster } from "./components";
+import { programFromStackConfig } from "./components/validation/stack-config";
 
-const config = new pulumi.Config();
+/** `pulumi.runtime.isConfigSecret` exists at run time but is not in the SDK's typings. */
+const isConfigSecret = (key: string): boolean =>
+    (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret?.(key) ?? false;
 
-const args: TDengineClusterArgs = {
-    namespace: config.get("namespace"),
-    createNamespace: config.getBoolean("createNamespace"),
-    replicas: config.getNumber("replicas"),
-    image: config.get("image"),
-    storage: config.getObject<StorageArgs>("storage"),
-    timezone: config.get("timezone"),
-    taosConfig: config.getObject<Record<string, string | number | boolean>>("taosConfig"),
-    rootPassword: config.getSecret("rootPassword"),
-    resources: config.getObject<TDengineClusterArgs["resources"]>("resources"),
-    nodeSelector: config.getObject<Record<string, string>>("nodeSelector"),
-    tolerations: config.getObject<TDengineClusterArgs["tolerations"]>("tolerations"),
-    affinity: config.getObject<TDengineClusterArgs["affinity"]>("affinity"),
-    service: config.getObject<ServiceArgs>("service"),
-    clusterDomain: config.get("clusterDomain"),
-    retainVolumesOnDestroy: config.getBoolean("retainVolumesOnDestroy"),
-    lifecycle: config.getObject<LifecycleArgs>("lifecycle"),
-};
+const program = programFromStackConfig(pulumi.getProject(), pulumi.runtime.allConfig(), isConfigSecret);
+for (const warning of program.warnings) {
+    void pulumi.log.warn(warning);
+}
 
-const cluster = new TDengineCluster(config.get("name") ?? "tdengine", args);
+const cluster = new TDengineCluster(program.name, program.args);
 
 export const restEndpoint = cluster.restEndpoint;
 export const nativeEndpoint = cluster.nativeEndpoint;

@@ -6,8 +6,8 @@ import { AfterStatefulSet } from "./lifecycle/after-statefulset";
 import { BeforeStatefulSet } from "./lifecycle/before-statefulset";
 import { LifecycleInputs } from "./lifecycle/session";
 import { NATIVE_PORT, PASSWORD_KEY, REST_PORT, clusterNames } from "./names";
-import { DEFAULT_ROOT_PASSWORD, DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
-import { checkArgs } from "./validate";
+import { DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
+import { CheckedArgs, checkArgs } from "./validate";
 
 /**
  * A highly available TDengine 3.x cluster on Kubernetes: the seed guide's Service and StatefulSet,
@@ -41,47 +41,53 @@ export class TDengineCluster extends pulumi.ComponentResource {
     public readonly mnodes: pulumi.Output<MnodeStatus[]>;
 
     constructor(name: string, args: TDengineClusterArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
-        // Before super(): a bad argument must fail before anything, even this component, is registered.
-        const checked = checkArgs(name, args);
+        // Before super(): a known bad argument must fail before anything, even this component, is registered.
+        // Every child's inputs come from `checked`, so a value only known later (a secret, another resource's
+        // output) that turns out bad rejects them all, and nothing is created.
+        const checked = checkArgs(name, args, opts.parent);
         super("tdengine:kubernetes:Cluster", name, {}, opts);
 
         const names = clusterNames(name);
-        const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: this.ownKubernetesProvider(name, args, opts) };
-        const lifecycle = args.lifecycle?.enabled !== false;
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: this.ownKubernetesProvider(name, checked, opts) };
+        const lifecycle = checked.lifecycleEnabled;
 
-        const namespaceName = args.createNamespace === false
+        // A child whose registration failed never resolves its outputs (pulumi/pulumi#14980): every use of a
+        // child's output by another child goes through the gate first, so a refused argument fails every
+        // registration at once instead of leaving the program waiting for ever.
+        const afterGate = checked.afterGate;
+        const namespaceName = !checked.createNamespace
             ? checked.namespace
-            : new k8s.core.v1.Namespace(`${name}-namespace`, {
+            : afterGate(new k8s.core.v1.Namespace(`${name}-namespace`, {
                 metadata: checked.namespace.apply(ns => manifests.namespaceMetadata(name, ns)),
             }, {
                 ...childOpts,
                 // Deleting the namespace would delete the volumes the user asked to keep.
-                retainOnDelete: args.retainVolumesOnDestroy === true,
-            }).metadata.name;
+                retainOnDelete: checked.retainVolumesOnDestroy,
+            }).metadata.name);
 
         const spec: pulumi.Output<manifests.ClusterSpec> = pulumi.output({
             namespace: namespaceName,
             replicas: checked.replicas,
             image: checked.image,
-            imagePullPolicy: pulumi.output(args.imagePullPolicy ?? "IfNotPresent"),
+            imagePullPolicy: checked.imagePullPolicy,
             storageSize: checked.storageSize,
             storageClassName: checked.storageClassName,
             timezone: checked.timezone,
             taosConfig: checked.taosConfig,
-            resources: pulumi.output(args.resources),
-            nodeSelector: pulumi.output(args.nodeSelector),
-            tolerations: pulumi.output(args.tolerations),
-            affinity: pulumi.output(args.affinity),
+            resources: checked.resources,
+            nodeSelector: checked.nodeSelector,
+            tolerations: checked.tolerations,
+            affinity: checked.affinity,
             serviceType: checked.serviceType,
-            serviceAnnotations: pulumi.output(args.service?.annotations),
+            serviceAnnotations: checked.serviceAnnotations,
             clusterDomain: checked.clusterDomain,
         }).apply(resolved => ({ name, ...resolved }) as manifests.ClusterSpec);
 
-        if (args.rootPassword === undefined) {
+        if (!checked.rootPasswordGiven) {
             pulumi.log.warn(`TDengineCluster "${name}": no rootPassword given, so root keeps TDengine's default ` +
                 "password. Set one with `pulumi config set --secret rootPassword ...`.", this);
         }
-        const rootPassword = pulumi.secret(args.rootPassword ?? DEFAULT_ROOT_PASSWORD);
+        const rootPassword = checked.rootPassword;
         const secret = new k8s.core.v1.Secret(`${name}-root-password`, {
             metadata: spec.apply(manifests.secretMetadata),
             type: "Opaque",
@@ -109,18 +115,18 @@ export class TDengineCluster extends pulumi.ComponentResource {
             instance: name,
             namespace: namespaceName,
             statefulSet: names.statefulSet,
-            headlessService: headlessService.metadata.name,
+            headlessService: afterGate(headlessService.metadata.name),
             clusterDomain: checked.clusterDomain,
             replicas: checked.replicas,
             password: rootPassword,
             storageSize: checked.storageSize,
             storageClassName: checked.storageClassName as pulumi.Output<string>,
             restUrl: checked.restUrl as pulumi.Output<string>,
-            kubeconfig: args.lifecycle?.kubeconfig === undefined ? undefined : pulumi.secret(args.lifecycle.kubeconfig),
-            context: args.lifecycle?.context,
+            kubeconfig: checked.kubeconfig,
+            context: checked.context as pulumi.Output<string>,
             dropDnodeTimeoutSeconds: checked.dropDnodeTimeoutSeconds,
             readyTimeoutSeconds: checked.readyTimeoutSeconds,
-            retainVolumesOnDestroy: args.retainVolumesOnDestroy === true,
+            retainVolumesOnDestroy: checked.retainVolumesOnDestroy,
         };
         const beforeStatefulSet = lifecycle
             ? new BeforeStatefulSet(`${name}-drop-leaving-dnodes`, stepInputs, { parent: this, dependsOn: [secret] })
@@ -155,16 +161,16 @@ export class TDengineCluster extends pulumi.ComponentResource {
             : undefined;
 
         this.namespace = namespaceName;
-        this.headlessServiceName = headlessService.metadata.name;
-        this.clientServiceName = clientService.metadata.name;
-        this.statefulSetName = statefulSet.metadata.name;
-        this.secretName = secret.metadata.name;
-        this.replicas = statefulSet.spec.replicas;
-        const clientHost = pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`;
+        this.headlessServiceName = afterGate(headlessService.metadata.name);
+        this.clientServiceName = afterGate(clientService.metadata.name);
+        this.statefulSetName = afterGate(statefulSet.metadata.name);
+        this.secretName = afterGate(secret.metadata.name);
+        this.replicas = afterGate(statefulSet.spec.replicas);
+        const clientHost = pulumi.interpolate`${this.clientServiceName}.${namespaceName}.svc.${checked.clusterDomain}`;
         this.restEndpoint = pulumi.interpolate`http://${clientHost}:${REST_PORT}`;
         this.nativeEndpoint = pulumi.interpolate`${clientHost}:${NATIVE_PORT}`;
-        this.dnodes = afterStatefulSet ? afterStatefulSet.dnodes : pulumi.output([]);
-        this.mnodes = afterStatefulSet ? afterStatefulSet.mnodes : pulumi.output([]);
+        this.dnodes = afterStatefulSet ? afterGate(afterStatefulSet.dnodes) : pulumi.output([]);
+        this.mnodes = afterStatefulSet ? afterGate(afterStatefulSet.mnodes) : pulumi.output([]);
 
         this.registerOutputs({
             restEndpoint: this.restEndpoint,
@@ -184,14 +190,12 @@ export class TDengineCluster extends pulumi.ComponentResource {
      * With `lifecycle.kubeconfig` set and no Kubernetes provider passed, the component builds its own
      * provider from that kubeconfig, so its objects and its lifecycle steps reach the same cluster.
      */
-    private ownKubernetesProvider(
-        name: string, args: TDengineClusterArgs, opts: pulumi.ComponentResourceOptions,
-    ): k8s.Provider | undefined {
-        const kubeconfig = args.lifecycle?.kubeconfig;
+    private ownKubernetesProvider(name: string, checked: CheckedArgs, opts: pulumi.ComponentResourceOptions): k8s.Provider | undefined {
+        const kubeconfig = checked.kubeconfig;
         if (kubeconfig === undefined || opts.provider !== undefined || hasKubernetesProvider(opts.providers)) {
             return undefined;
         }
-        return new k8s.Provider(`${name}-kubernetes`, { kubeconfig, context: args.lifecycle?.context }, { parent: this });
+        return new k8s.Provider(`${name}-kubernetes`, { kubeconfig, context: checked.context }, { parent: this });
     }
 }
 

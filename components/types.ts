@@ -11,7 +11,10 @@ export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 
 /** Persistent storage for each dnode: one ReadWriteOnce PVC per pod, mounted at /var/lib/taos. */
 export interface StorageArgs {
-    /** Size of each dnode's volume, a Kubernetes quantity. Default `"5Gi"` (the seed's). */
+    /**
+     * Size of each dnode's volume, a Kubernetes quantity of at least one whole byte (`"100Gi"`; `"500m"` is
+     * half a byte and refused). Default `"5Gi"` (the seed's). Under 1Gi is warned about.
+     */
     size?: pulumi.Input<string>;
     /**
      * StorageClass of the volumes. Default: the cluster's default StorageClass (the seed names
@@ -22,9 +25,9 @@ export interface StorageArgs {
 
 /** The client Service: how programs reach the cluster on 6030 (native) and 6041 (REST). */
 export interface ServiceArgs {
-    /** `ClusterIP` (default), `NodePort` or `LoadBalancer`. */
+    /** `ClusterIP` (default), `NodePort` or `LoadBalancer`, spelt exactly. */
     type?: pulumi.Input<ServiceType>;
-    /** Annotations for the client Service (e.g. a cloud load balancer's settings). */
+    /** Annotations for the client Service (e.g. a cloud load balancer's settings): qualified-name keys, string values. */
     annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -80,41 +83,49 @@ export interface UpgradeArgs {
 
 /** The arguments of a {@link TDengineCluster}. Every argument has a default taken from the seed guide. */
 export interface TDengineClusterArgs {
-    /** Namespace of every object. Default: the component's resource name. */
+    /**
+     * Namespace of every object, a DNS-1123 label. Default: the component's resource name. With
+     * `createNamespace` on, `default`, `kube-system`, `kube-public` and `kube-node-lease` are refused.
+     */
     namespace?: pulumi.Input<string>;
     /**
      * Create the namespace (default `true`). Set `false` to deploy into a namespace that already exists;
-     * the component then never deletes it.
+     * the component then never deletes it. `true` or `false` only, written in the program (not a string).
      */
     createNamespace?: boolean;
     /**
      * Number of dnodes (pods). Default 3: with 3 or more the component places mnodes on 3 dnodes, so
      * the cluster survives the loss of any one. Lowering it drops the leaving dnodes first (see README).
+     * A whole number from 1 (not a string); 2 is warned about: 2 dnodes keep 1 mnode, so losing it stops the cluster.
      */
     replicas?: pulumi.Input<number>;
     /** Container image. Default {@link DEFAULT_IMAGE}. */
     image?: pulumi.Input<string>;
-    /** Image pull policy. Default `IfNotPresent`, as in the seed. */
+    /** Image pull policy: `Always`, `IfNotPresent` or `Never`. Default `IfNotPresent`, as in the seed. */
     imagePullPolicy?: pulumi.Input<string>;
     /** Per-dnode persistent storage. */
     storage?: StorageArgs;
-    /** `TZ` of every dnode. Default `Asia/Shanghai`, the seed's; set it to your own. */
+    /** `TZ` of every dnode, an IANA zone spelt exactly (`UTC`). Default `Asia/Shanghai`, the seed's; set it to your own. */
     timezone?: pulumi.Input<string>;
     /**
      * Any taos.cfg key (camelCase, as in taos.cfg) and its value, passed as a `TAOS_*` environment
      * variable, which overrides taos.cfg (e.g. `{ supportVnodes: 32 }` becomes `TAOS_SUPPORT_VNODES=32`).
-     * `fqdn`, `firstEp`, `secondEp` and `serverPort` are managed by the component and refused here.
+     * Values are strings, finite numbers or booleans. TDengine ignores the case of keys, so the keys the
+     * component owns or that would move data off the volume (`fqdn`, `firstEp`, `secondEp`, `serverPort`,
+     * `dataDir`, `logDir`, `tempDir`, `timezone`) are refused in any spelling.
      */
     taosConfig?: pulumi.Input<Record<string, pulumi.Input<string | number | boolean>>>;
     /**
      * The root user's password, kept in a Kubernetes Secret and given to the image as
      * `TAOS_ROOT_PASSWORD`. Pass a secret (`config.requireSecret(...)`). Default: TDengine's own
-     * `taosdata`, with a warning. Changing it later rotates it in TDengine (`alter user root pass`).
+     * `taosdata`, with a warning. Changing it later rotates it in TDengine (`alter user root pass`), so it
+     * follows that statement's rule, checked at preview: 8 to 255 characters of letters, digits and
+     * `! @ # $ % ^ & * ( ) - _ + = [ ] { } ; > < ? | ~ , .` (no spaces, quotes, backslashes or colons).
      */
     rootPassword?: pulumi.Input<string>;
-    /** CPU and memory requests and limits of each dnode. Default: none. */
+    /** CPU and memory requests and limits of each dnode, checked against the Kubernetes schema (quantities, requests within limits). Default: none. */
     resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
-    /** Node selector of the pods. */
+    /** Node selector of the pods: label keys to string values. */
     nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Tolerations of the pods. */
     tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
@@ -130,7 +141,8 @@ export interface TDengineClusterArgs {
     /**
      * Keep the data volumes (PVCs) when the component is destroyed. Default `false`: `pulumi destroy`
      * deletes them, as the seed's clean-up does. Volumes of dnodes removed by a scale-down are always
-     * deleted, because a dropped dnode can never rejoin with its old data.
+     * deleted, because a dropped dnode can never rejoin with its old data. `true` or `false` only, written
+     * in the program: the string `"true"` is refused, not read as false.
      */
     retainVolumesOnDestroy?: boolean;
     /** The lifecycle automation: mnodes, safe scale-down, PVC clean-up. */

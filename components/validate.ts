@@ -1,233 +1,237 @@
 /**
- * Argument validation, run in the component's constructor before anything is registered, so a bad
- * argument fails `pulumi preview` with a message that names the argument and the fix, and changes nothing.
- * Arguments that are still unknown (outputs of other resources) are checked the same way once known.
+ * Argument validation: one pass, run in the component's constructor before anything is registered, so a
+ * bad argument fails `pulumi preview` with every problem named (its path, what was given, the fix) and
+ * changes nothing. The rules are in ./validation/*; this file runs them in order:
+ *
+ *  1. the arguments known now (plain values) are checked at once, and a problem throws before `super()`;
+ *  2. values not known yet (secrets, Outputs of other resources) are checked by one combined Output, the
+ *     gate, whose failure rejects every child resource's inputs: the SDK only registers a resource once its
+ *     inputs resolve, so nothing is created when a value turns out bad. A value that stays unknown during
+ *     preview is checked when it is known, at `pulumi up`, still before anything depending on it.
  */
-import { ClearError } from "./errors";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterNames, dnodeEndpointForOrdinal } from "./names";
-import { quantityToBytes } from "./quantity";
-import { DEFAULT_IMAGE, ServiceType, TDengineClusterArgs } from "./types";
+import { DEFAULT_IMAGE, DEFAULT_ROOT_PASSWORD, TDengineClusterArgs } from "./types";
+import { adviceFor } from "./validation/advice";
+import { Context, Deferred, NOT_YET_KNOWN, checkAcrossArguments, checkResourceName, walkArguments } from "./validation/args";
+import { claimObjects } from "./validation/claims";
+import { Problem, TDengineClusterArgumentError } from "./validation/problems";
 
-/** A bad argument of a TDengineCluster: `field` is the argument's path, the message says the fix. */
-export class TDengineClusterArgumentError extends ClearError {
-    constructor(readonly resourceName: string, readonly field: string, problem: string, fix: string) {
-        super(`TDengineCluster "${resourceName}": ${field} ${problem}. ${fix}`);
-        this.name = "TDengineClusterArgumentError";
-    }
+export { TDengineClusterArgumentError, Problem } from "./validation/problems";
+
+/** Paths whose values are secrets by nature: never shown in a message, whether or not they came as secrets. */
+const ALWAYS_SECRET = ["rootPassword", "lifecycle.kubeconfig"];
+
+function context(resourceName: string, secretPaths: readonly string[]): Context {
+    const secret = [...ALWAYS_SECRET, ...secretPaths];
+    return {
+        resourceName,
+        problems: [],
+        secret: path => secret.some(s => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`)),
+    };
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const TAOS_CONFIG_KEY = /^[a-z][a-zA-Z0-9]*$/;
-/** Set by the component from the StatefulSet's names; a user value would break cluster membership. */
-const MANAGED_TAOS_KEYS = ["fqdn", "firstEp", "secondEp", "serverPort"];
-const SERVICE_TYPES: readonly ServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
-/**
- * A StatefulSet's pods carry the label `controller-revision-hash: <name>-<hash of up to 10 chars>`,
- * and label values are at most 63 characters.
- */
-const MAX_NAME_LENGTH = 52;
-/** TDengine keeps an endpoint in a fixed buffer (TSDB_EP_LEN, `fqdn:port`, 134 bytes with the NUL). */
-const MAX_ENDPOINT_LENGTH = 133;
-
-/** Checks one argument's value; throws TDengineClusterArgumentError when it is bad. */
-type Check<T> = (resourceName: string, value: T) => void;
-
-export const checkName: Check<string> = (resourceName, value) => {
-    if (value.length > MAX_NAME_LENGTH || !DNS1035_LABEL.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "the resource name",
-            `is not usable as a Kubernetes name (got "${value}")`,
-            `Use lower-case letters, digits and '-', starting with a letter, at most ${MAX_NAME_LENGTH} characters.`);
-    }
-};
-
-export const checkNamespace: Check<string> = (resourceName, value) => {
-    if (value.length > 63 || !DNS1123_LABEL.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "namespace", `is not a DNS-1123 label (got "${value}")`,
-            "Use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters.");
-    }
-};
-
-export const checkReplicas: Check<number> = (resourceName, value) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-        throw new TDengineClusterArgumentError(resourceName, "replicas", `must be a positive integer (got ${String(value)})`,
-            "Set replicas to 1 or more; 3 or more keeps the cluster available when a dnode is lost.");
-    }
-};
-
-export const checkImage: Check<string> = (resourceName, value) => {
-    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "image", `must be a container image reference (got "${String(value)}")`,
-            "Set image to e.g. \"tdengine/tdengine:3.3.7.5\", or leave it unset for the default.");
-    }
-};
-
-export const checkStorageSize: Check<string> = (resourceName, value) => {
-    const bytes = typeof value === "string" ? quantityToBytes(value) : undefined;
-    if (bytes === undefined || bytes <= 0) {
-        throw new TDengineClusterArgumentError(resourceName, "storage.size", `is not a Kubernetes quantity (got "${String(value)}")`,
-            "Use a size such as \"5Gi\", \"500Mi\" or \"1Ti\".");
-    }
-};
-
-export const checkStorageClassName: Check<string> = (resourceName, value) => {
-    if (typeof value !== "string" || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "storage.className", `is not a StorageClass name (got "${String(value)}")`,
-            "Use the name of a StorageClass (`kubectl get storageclass`), or leave it unset for the cluster's default.");
-    }
-};
-
-export const checkServiceType: Check<string> = (resourceName, value) => {
-    if (!(SERVICE_TYPES as readonly string[]).includes(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "service.type", `is not a supported Service type (got "${String(value)}")`,
-            `Use one of ${SERVICE_TYPES.join(", ")}.`);
-    }
-};
-
-export const checkClusterDomain: Check<string> = (resourceName, value) => {
-    if (typeof value !== "string" || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "clusterDomain", `is not a DNS domain (got "${String(value)}")`,
-            "Use the cluster's DNS domain, usually \"cluster.local\".");
-    }
-};
-
-export const checkTimezone: Check<string> = (resourceName, value) => {
-    if (typeof value !== "string" || value.trim() === "" || /\s/.test(value)) {
-        throw new TDengineClusterArgumentError(resourceName, "timezone", `must be a time zone name (got "${String(value)}")`,
-            "Use an IANA name such as \"UTC\" or \"Asia/Shanghai\".");
-    }
-};
-
-export const checkTaosConfig: Check<Record<string, unknown>> = (resourceName, value) => {
-    for (const [key, v] of Object.entries(value)) {
-        if (MANAGED_TAOS_KEYS.includes(key)) {
-            throw new TDengineClusterArgumentError(resourceName, `taosConfig.${key}`, "is managed by the component",
-                "Remove it: every pod's fqdn, firstEp, secondEp and serverPort follow from the StatefulSet's names.");
-        }
-        if (!TAOS_CONFIG_KEY.test(key)) {
-            throw new TDengineClusterArgumentError(resourceName, `taosConfig.${key}`, "is not a taos.cfg key",
-                "Write keys in taos.cfg's camelCase, e.g. supportVnodes or numOfMnodeReadThreads.");
-        }
-        if (!["string", "number", "boolean"].includes(typeof v)) {
-            throw new TDengineClusterArgumentError(resourceName, `taosConfig.${key}`, `must be a string, number or boolean (got ${typeof v})`,
-                "Give the value as it would appear in taos.cfg.");
-        }
-    }
-};
-
-const checkPositiveSeconds = (field: string): Check<number> => (resourceName, value) => {
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-        throw new TDengineClusterArgumentError(resourceName, field, `must be a positive number of seconds (got ${String(value)})`,
-            "Give a duration in seconds, or leave it unset for the default.");
-    }
-};
-export const checkDropDnodeTimeout = checkPositiveSeconds("lifecycle.dropDnodeTimeoutSeconds");
-export const checkReadyTimeout = checkPositiveSeconds("lifecycle.readyTimeoutSeconds");
-
-export const checkRestUrl: Check<string> = (resourceName, value) => {
-    let url: URL | undefined;
-    try {
-        url = new URL(value);
-    } catch {
-        url = undefined;
-    }
-    if (url === undefined || !["http:", "https:"].includes(url.protocol) || url.username !== "" || url.password !== "") {
-        throw new TDengineClusterArgumentError(resourceName, "lifecycle.restUrl", "is not an http(s) URL without credentials",
-            "Use e.g. \"http://tdengine.db.svc.cluster.local:6041\"; the password comes from rootPassword.");
-    }
-};
-
-/** TDengine keeps endpoints in a fixed-size buffer: the longest pod endpoint must fit. */
-export function checkEndpointLength(resourceName: string, namespace: string, clusterDomain: string, replicas: number): void {
-    const names = clusterNames(resourceName);
-    const longest = dnodeEndpointForOrdinal(
-        { namespace, clusterDomain, statefulSet: names.statefulSet, headlessService: names.headlessService },
-        Math.max(replicas - 1, 0));
-    if (longest.length > MAX_ENDPOINT_LENGTH) {
-        throw new TDengineClusterArgumentError(resourceName, "the resource name and namespace",
-            `make dnode endpoints too long for TDengine (${longest.length} > ${MAX_ENDPOINT_LENGTH} characters: ${longest})`,
-            "Choose a shorter resource name or namespace.");
-    }
-}
-
-/**
- * Runs `check` now when the value is known, so a bad value fails before anything is registered;
- * otherwise once the value is known (it comes from another resource). Returns the value as an Output.
- */
-export function checked<T>(resourceName: string, value: pulumi.Input<T> | undefined, fallback: T, check: Check<T>): pulumi.Output<T> {
-    if (!pulumi.Output.isInstance(value) && !isPromise(value)) {
-        const v = value === undefined ? fallback : value as T;
-        check(resourceName, v);
-        return pulumi.output(v) as pulumi.Output<T>;
-    }
-    return pulumi.output(value).apply(v => {
-        const known = (v === undefined ? fallback : v) as T;
-        check(resourceName, known);
-        return known;
-    }) as pulumi.Output<T>;
-}
-
-/** The same as {@link checked} for an optional argument without a default. */
-export function checkedOptional<T>(
-    resourceName: string, value: pulumi.Input<T> | undefined, check: Check<T>,
-): pulumi.Output<T | undefined> {
-    if (value === undefined) {
-        return pulumi.output(undefined);
-    }
-    return checked<T>(resourceName, value, undefined as unknown as T, check) as pulumi.Output<T | undefined>;
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-    return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
-
-/** Every argument, defaulted and checked; each is an Output because any may come from another resource. */
+/** Every argument, defaulted and checked; each an Output that resolves only once every argument has passed. */
 export interface CheckedArgs {
+    /** Resolves to true once every argument is known and valid; rejects (and with it every child) otherwise. */
+    gate: pulumi.Output<boolean>;
+    /** `value`, resolved only after the gate: a refusal rejects it at once, without waiting on `value`. */
+    afterGate<T>(value: pulumi.Output<T>): pulumi.Output<T>;
     namespace: pulumi.Output<string>;
+    createNamespace: boolean;
     replicas: pulumi.Output<number>;
     image: pulumi.Output<string>;
+    imagePullPolicy: pulumi.Output<string>;
     storageSize: pulumi.Output<string>;
     storageClassName: pulumi.Output<string | undefined>;
-    serviceType: pulumi.Output<string>;
-    clusterDomain: pulumi.Output<string>;
     timezone: pulumi.Output<string>;
     taosConfig: pulumi.Output<Record<string, string | number | boolean>>;
+    /** The root password (TDengine's default when none was given), a secret. */
+    rootPassword: pulumi.Output<string>;
+    rootPasswordGiven: boolean;
+    resources: pulumi.Output<TDengineClusterArgs["resources"]>;
+    nodeSelector: pulumi.Output<Record<string, string> | undefined>;
+    tolerations: pulumi.Output<TDengineClusterArgs["tolerations"]>;
+    affinity: pulumi.Output<TDengineClusterArgs["affinity"]>;
+    serviceType: pulumi.Output<string>;
+    serviceAnnotations: pulumi.Output<Record<string, string> | undefined>;
+    clusterDomain: pulumi.Output<string>;
+    retainVolumesOnDestroy: boolean;
+    lifecycleEnabled: boolean;
     restUrl: pulumi.Output<string | undefined>;
+    /** Undefined when not given. */
+    kubeconfig?: pulumi.Output<string>;
+    context: pulumi.Output<string | undefined>;
     dropDnodeTimeoutSeconds: pulumi.Output<number>;
     readyTimeoutSeconds: pulumi.Output<number>;
+    rebalanceAfterScaleUp: boolean;
+    /** The `upgrade` arguments, checked (not wired here: the upgrade work uses them). */
+    upgradeVersion: pulumi.Output<string | undefined>;
+    allowOfflineUpgrade: boolean;
+    unknownVersionChange: "feature" | "maintenance";
+    backup: "offline" | "always" | "never";
+    backupVolumeSize: pulumi.Output<string | undefined>;
+}
+
+/** Tells one component instance from another for {@link claimObjects}: its name under its parent. */
+const parentIds = new WeakMap<object, number>();
+let parentsSeen = 0;
+function ownerOf(name: string, parent: pulumi.Resource | undefined): string {
+    if (parent === undefined) {
+        return name;
+    }
+    if (!parentIds.has(parent)) {
+        parentIds.set(parent, ++parentsSeen);
+    }
+    return `${parentIds.get(parent)}/${name}`;
 }
 
 /**
- * Defaults and checks every argument. Known values are checked now and throw at once, so the caller
- * can run this before registering anything; unknown ones are checked when they resolve.
+ * Checks every argument and returns them defaulted, gated on the check. Throws a
+ * {@link TDengineClusterArgumentError} now for every problem among the values known now.
  */
-export function checkArgs(resourceName: string, args: TDengineClusterArgs): CheckedArgs {
-    checkName(resourceName, resourceName);
-    const checkedArgs: CheckedArgs = {
-        namespace: checked(resourceName, args.namespace, resourceName, checkNamespace),
-        replicas: checked(resourceName, args.replicas, 3, checkReplicas),
-        image: checked(resourceName, args.image, DEFAULT_IMAGE, checkImage),
-        storageSize: checked(resourceName, args.storage?.size, "5Gi", checkStorageSize),
-        storageClassName: checkedOptional(resourceName, args.storage?.className, checkStorageClassName),
-        serviceType: checked<string>(resourceName, args.service?.type, "ClusterIP", checkServiceType),
-        clusterDomain: checked(resourceName, args.clusterDomain, "cluster.local", checkClusterDomain),
-        timezone: checked(resourceName, args.timezone, "Asia/Shanghai", checkTimezone),
-        taosConfig: checked<Record<string, string | number | boolean>>(resourceName,
-            args.taosConfig as pulumi.Input<Record<string, string | number | boolean>> | undefined, {}, checkTaosConfig),
-        restUrl: checkedOptional(resourceName, args.lifecycle?.restUrl, checkRestUrl),
-        dropDnodeTimeoutSeconds: checked(resourceName, args.lifecycle?.dropDnodeTimeoutSeconds, 3600, checkDropDnodeTimeout),
-        readyTimeoutSeconds: checked(resourceName, args.lifecycle?.readyTimeoutSeconds, 600, checkReadyTimeout),
-    };
-    const known = <T>(v: pulumi.Input<T> | undefined): boolean => !pulumi.Output.isInstance(v) && !isPromise(v);
-    if (known(args.namespace) && known(args.clusterDomain) && known(args.replicas)) {
-        checkEndpointLength(resourceName, (args.namespace as string | undefined) ?? resourceName,
-            (args.clusterDomain as string | undefined) ?? "cluster.local", (args.replicas as number | undefined) ?? 3);
-    } else {
-        const lengthChecked = pulumi.all([checkedArgs.namespace, checkedArgs.clusterDomain, checkedArgs.replicas])
-            .apply(([ns, domain, replicas]) => { checkEndpointLength(resourceName, ns, domain, replicas); return ns; });
-        checkedArgs.namespace = lengthChecked;
+export function checkArgs(resourceName: string, args: unknown, parent?: pulumi.Resource): CheckedArgs {
+    const ctx = context(resourceName, []);
+    checkResourceName(ctx, resourceName);
+    const deferred: Deferred[] = [];
+    const view = walkArguments(ctx, args, deferred);
+    checkAcrossArguments(ctx, view);
+    throwIfAny(resourceName, ctx.problems);
+
+    const owner = ownerOf(resourceName, parent);
+    const warned = new Set<string>();
+    warnOnce(adviceFor(resourceName, view), warned);
+    if (view.namespace !== NOT_YET_KNOWN) {
+        throwIfAny(resourceName, claim(owner, resourceName, view));
     }
-    return checkedArgs;
+
+    const gate = deferred.length === 0 ? pulumi.output(true) : checkWhenKnown(resourceName, args as Record<string, unknown>, deferred, owner, warned);
+    return defaulted(resourceName, gate, (args ?? {}) as TDengineClusterArgs);
+}
+
+function checkWhenKnown(resourceName: string, args: Record<string, unknown>, deferred: Deferred[], owner: string,
+    warned: Set<string>): pulumi.Output<boolean> {
+    const outputs = deferred.map(d => pulumi.output(d.value));
+    const checkedValues = pulumi.all(outputs).apply(values => endProgramOnRefusal(async () => {
+        const secrets = await Promise.all(outputs.map(o => pulumi.isSecret(o)));
+        const full = substitute(args, deferred, values);
+        const ctx = context(resourceName, deferred.filter((_, i) => secrets[i]).map(d => d.path.join(".")));
+        const view = walkArguments(ctx, full, []);
+        checkAcrossArguments(ctx, view);
+        throwIfAny(resourceName, ctx.problems);
+        if (deferred.some(d => d.path[0] === "namespace")) {
+            throwIfAny(resourceName, claim(owner, resourceName, view));
+        }
+        warnOnce(adviceFor(resourceName, view), warned);
+        return true;
+    }));
+    // Only `true` flows out: the gate itself carries no secret, so it does not make every input secret.
+    return pulumi.unsecret(checkedValues);
+}
+
+/**
+ * Under the engine, a refusal found once a value is known ends the program after logging it. Rejecting the
+ * gate alone is not enough there: a child whose registration failed never resolves its outputs, and the
+ * Node.js SDK then waits for ever instead of ending the run (pulumi/pulumi#14980). Exit code 32 tells the
+ * language host the error was already reported. Under `pulumi.runtime.setMocks` (tests) the gate rejects.
+ */
+async function endProgramOnRefusal<T>(check: () => Promise<T>): Promise<T> {
+    try {
+        return await check();
+    } catch (err) {
+        if (err instanceof TDengineClusterArgumentError && underEngine()) {
+            await pulumi.log.error(err.message);
+            process.exit(32);
+        }
+        throw err;
+    }
+}
+
+/** True when a real engine runs the program, false under `pulumi.runtime.setMocks`. */
+function underEngine(): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: new (...args: never[]) => unknown };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { getMonitor } = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
+    const monitor = getMonitor();
+    return monitor !== undefined && !(monitor instanceof MockMonitor);
+}
+
+function substitute(args: Record<string, unknown>, deferred: Deferred[], values: unknown[]): Record<string, unknown> {
+    const full: Record<string, unknown> = { ...args };
+    deferred.forEach((d, i) => {
+        let target = full;
+        for (const key of d.path.slice(0, -1)) {
+            target[key] = { ...(target[key] as Record<string, unknown>) };
+            target = target[key] as Record<string, unknown>;
+        }
+        target[d.path[d.path.length - 1]] = values[i];
+    });
+    return full;
+}
+
+function claim(owner: string, resourceName: string, view: Record<string, unknown>): Problem[] {
+    const namespace = (view.namespace as string | undefined) ?? resourceName;
+    const problem = claimObjects(owner, resourceName, namespace, view.createNamespace !== false);
+    return problem === undefined ? [] : [problem];
+}
+
+function throwIfAny(resourceName: string, problems: Problem[]): void {
+    if (problems.length > 0) {
+        throw new TDengineClusterArgumentError(resourceName, problems);
+    }
+}
+
+function warnOnce(warnings: string[], warned: Set<string>): void {
+    for (const w of warnings.filter(x => !warned.has(x))) {
+        warned.add(w);
+        void pulumi.log.warn(w);
+    }
+}
+
+/**
+ * An argument's value, with its default, resolved only once the gate has passed. The gate comes first:
+ * Outputs are awaited in order, so a refusal rejects this without waiting on `value`.
+ */
+function gated<T>(gate: pulumi.Output<boolean>, value: pulumi.Input<T> | undefined, fallback: T): pulumi.Output<T> {
+    return pulumi.all([gate, value]).apply(([, v]) => (v === undefined ? fallback : v) as T) as pulumi.Output<T>;
+}
+
+function defaulted(resourceName: string, gate: pulumi.Output<boolean>, args: TDengineClusterArgs): CheckedArgs {
+    const g = <T>(value: pulumi.Input<T> | undefined, fallback: T): pulumi.Output<T> => gated(gate, value, fallback);
+    const lifecycle = args.lifecycle ?? {};
+    return {
+        gate,
+        afterGate: <T>(value: pulumi.Output<T>): pulumi.Output<T> => gated(gate, value, undefined as T),
+        namespace: g<string>(args.namespace, resourceName),
+        createNamespace: args.createNamespace !== false,
+        replicas: g<number>(args.replicas, 3),
+        image: g<string>(args.image, DEFAULT_IMAGE),
+        imagePullPolicy: g<string>(args.imagePullPolicy, "IfNotPresent"),
+        storageSize: g<string>(args.storage?.size, "5Gi"),
+        storageClassName: g<string | undefined>(args.storage?.className, undefined),
+        timezone: g<string>(args.timezone, "Asia/Shanghai"),
+        taosConfig: g(args.taosConfig as pulumi.Input<Record<string, string | number | boolean>> | undefined, {}),
+        rootPassword: pulumi.secret(g<string>(args.rootPassword, DEFAULT_ROOT_PASSWORD)),
+        rootPasswordGiven: args.rootPassword !== undefined,
+        resources: g(args.resources, undefined),
+        nodeSelector: g(args.nodeSelector as pulumi.Input<Record<string, string>> | undefined, undefined),
+        tolerations: g(args.tolerations, undefined),
+        affinity: g(args.affinity, undefined),
+        serviceType: g<string>(args.service?.type, "ClusterIP"),
+        serviceAnnotations: g(args.service?.annotations as pulumi.Input<Record<string, string>> | undefined, undefined),
+        clusterDomain: g<string>(args.clusterDomain, "cluster.local"),
+        retainVolumesOnDestroy: args.retainVolumesOnDestroy === true,
+        lifecycleEnabled: lifecycle.enabled !== false,
+        restUrl: g<string | undefined>(lifecycle.restUrl, undefined),
+        kubeconfig: lifecycle.kubeconfig === undefined ? undefined : pulumi.secret(g<string>(lifecycle.kubeconfig, "")),
+        context: g<string | undefined>(lifecycle.context, undefined),
+        dropDnodeTimeoutSeconds: g<number>(lifecycle.dropDnodeTimeoutSeconds, 3600),
+        readyTimeoutSeconds: g<number>(lifecycle.readyTimeoutSeconds, 600),
+        rebalanceAfterScaleUp: lifecycle.rebalanceAfterScaleUp !== false,
+        upgradeVersion: g<string | undefined>(args.upgrade?.version, undefined),
+        allowOfflineUpgrade: args.upgrade?.allowOffline === true,
+        unknownVersionChange: args.upgrade?.unknownVersionChange ?? "feature",
+        backup: args.upgrade?.backup ?? "offline",
+        backupVolumeSize: g<string | undefined>(args.upgrade?.backupVolumeSize, undefined),
+    };
 }

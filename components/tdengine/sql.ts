@@ -3,6 +3,7 @@
  * 09, 13, 14). Values are validated here, never escaped: an id is a positive integer and a password uses
  * TDengine's documented character set, so nothing can change a statement's meaning.
  */
+import { PASSWORD_RULE, passwordProblem } from "./password";
 
 export const SHOW_DNODES = "show dnodes";
 export const SHOW_MNODES = "show mnodes";
@@ -61,32 +62,13 @@ function checkUserName(user: string): void {
     }
 }
 
-const PASSWORD_MIN_LENGTH = 8;
-const PASSWORD_MAX_LENGTH = 255;
-/**
- * TDengine's documented password characters (docs "Usage of Special Characters in Passwords"): letters,
- * digits and `! @ # $ % ^ & * ( ) - _ + = [ ] { } : ; > < ? | ~ , .`, minus `:`, which the same page says
- * the REST API's Basic authentication cannot carry (and this client must log in with the new password).
- * The set has no quote, backtick, backslash or space, so the password goes between single quotes as is.
- */
-const PASSWORD_PATTERN = /^[A-Za-z0-9!@#$%^&*()\-_+=[\]{};><?|~,.]+$/;
-
 /**
  * Throws a RangeError, which never quotes the password, unless `password` is one TDengine can take and
- * REST can log in with. TDengine itself still enforces the rest: with `enableStrongPassword` (the default)
- * three of upper case, lower case, digits and specials; older 3.x builds cap the length at 16.
+ * REST can log in with (the rule lives in ./password.ts, shared with argument validation).
  */
 export function checkNewPassword(password: string): void {
-    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-        throw new RangeError(
-            `The new root password has ${password.length} characters; ` +
-                `TDengine takes ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH}.`,
-        );
-    }
-    if (!PASSWORD_PATTERN.test(password)) {
-        throw new RangeError(
-            "The new root password has a character TDengine or its REST API does not take: use letters, digits " +
-                "and ! @ # $ % ^ & * ( ) - _ + = [ ] { } ; > < ? | ~ , . (no spaces, quotes, backslashes or colons).",
-        );
+    const problem = passwordProblem(password);
+    if (problem !== undefined) {
+        throw new RangeError(`The new root password ${problem}: use ${PASSWORD_RULE}.`);
     }
 }

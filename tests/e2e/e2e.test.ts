@@ -299,4 +299,54 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
             await td.stop();
         }
     }));
+
+    // Issue 7: bad input is refused by the real CLI before anything exists. Its own project copy, stack and
+    // namespace, after the other specs, so it changes nothing they rely on.
+    describe("bad input is refused at preview, before anything exists", () => {
+        const BAD_NS = "e2e-bad-input";
+        let ws: PulumiWorkspace;
+
+        before(async () => {
+            ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "bad-input"), env.cluster.kubeconfigPath, "e2e-passphrase");
+            await ws.pulumi(["stack", "init", "bad"]);
+            await ws.pulumi(["config", "set", "namespace", BAD_NS, "--stack", "bad"]);
+        });
+
+        const nothingExists = async (): Promise<void> => {
+            assert.equal(await statusOf(() => env.core.readNamespace({ name: BAD_NS })), undefined, "the namespace was not created");
+            assert.equal(await statusOf(() => env.apps.readNamespacedStatefulSet({ name: NAME, namespace: BAD_NS })), undefined);
+        };
+
+        it("a mistyped stack key: pulumi preview exits non-zero naming it and the nearest key", async () => {
+            await ws.pulumi(["config", "set", "replica", "1", "--stack", "bad"]);
+            const run = await ws.pulumi(["preview", "--stack", "bad"], { allowFailure: true });
+            assert.notEqual(run.code, 0);
+            assert.match(run.stdout + run.stderr, /tdengine-cluster:replica is not a config key of this program .* Did you mean `tdengine-cluster:replicas`\?/);
+            await ws.pulumi(["config", "rm", "replica", "--stack", "bad"]);
+            await nothingExists();
+        });
+
+        it("taosConfig.dataDir: pulumi up exits non-zero with the argument and the fix, and nothing is created", async () => {
+            await ws.pulumi(["config", "set", "--path", "taosConfig.dataDir", "/tmp/x", "--stack", "bad"]);
+            const run = await ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "bad"], { allowFailure: true });
+            assert.notEqual(run.code, 0);
+            assert.match(run.stdout + run.stderr, /TDengineCluster "tdengine": taosConfig\.dataDir is set by the component .* Remove it/);
+            await ws.pulumi(["config", "rm", "--path", "taosConfig.dataDir", "--stack", "bad"]);
+            await nothingExists();
+        });
+
+        it("a secret rootPassword the rotation cannot use: pulumi up ends with the message, never the password, and nothing is created", async () => {
+            const bad = "Bad:Pass-1";
+            ws.neverPrint.push(bad);
+            await ws.pulumi(["config", "set", "--secret", "rootPassword", bad, "--stack", "bad"]);
+            const preview = await ws.pulumi(["preview", "--stack", "bad"], { allowFailure: true });
+            assert.notEqual(preview.code, 0);
+            assert.match(preview.stdout + preview.stderr, /rootPassword has a character TDengine or its REST API does not take \(got a secret string, not shown\)/);
+            const up = await ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "bad"], { allowFailure: true });
+            assert.notEqual(up.code, 0);
+            assert.match(up.stdout + up.stderr, /rootPassword has a character TDengine/);
+            await nothingExists();
+            await ws.pulumi(["stack", "rm", "--yes", "--force", "bad"]);
+        });
+    });
 });

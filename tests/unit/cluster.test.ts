@@ -314,11 +314,8 @@ describe("TDengineCluster: the seed guide's objects", function () {
             // retainOnDelete is an engine option: the transformation saw it on the Namespace.
             const rec2 = startRecording();
             let retained: boolean | undefined;
-            const cluster = new TDengineCluster("tdengine", { rootPassword: "x", retainVolumesOnDestroy: true }, {
-                transformations: [
-                    a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; },
-                    rec2.transformation,
-                ],
+            const cluster = new TDengineCluster("tdengine", { rootPassword: "Unit-Test-Pass-1", retainVolumesOnDestroy: true }, {
+                transformations: [a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; }, rec2.transformation],
             });
             await promiseOf(cluster.namespace);
             assert.equal(retained, true);
@@ -327,10 +324,10 @@ describe("TDengineCluster: the seed guide's objects", function () {
         it("never replaces the StatefulSet for a volume change: the steps resize PVCs instead", async () => {
             const seen = new Map<string, string[] | undefined>();
             const spy: pulumi.ResourceTransformation = a => { seen.set(a.type, a.opts.ignoreChanges); return undefined; };
-            const on = new TDengineCluster("tdengine", { rootPassword: "x" }, { transformations: [spy] });
+            const on = new TDengineCluster("tdengine", { rootPassword: "Unit-Test-Pass-1" }, { transformations: [spy] });
             await promiseOf(on.statefulSetName);
             assert.deepEqual(seen.get(STS), ["spec.volumeClaimTemplates"]);
-            const off = new TDengineCluster("plain", { rootPassword: "x", lifecycle: { enabled: false } }, { transformations: [spy] });
+            const off = new TDengineCluster("plain", { rootPassword: "Unit-Test-Pass-1", lifecycle: { enabled: false } }, { transformations: [spy] });
             await promiseOf(off.statefulSetName);
             assert.equal(seen.get(STS), undefined, "without the lifecycle nothing would resize them: let Pulumi show the replacement");
         });
@@ -349,7 +346,7 @@ describe("TDengineCluster: the seed guide's objects", function () {
             ["one dnode", { replicas: 1 }],
             ["everything set", {
                 replicas: 5, image: "tdengine/tdengine:3.3.6.6", storage: { size: "20Gi", className: "ssd" }, timezone: "UTC",
-                taosConfig: { supportVnodes: 64 }, rootPassword: pulumi.secret("x-y-z"),
+                taosConfig: { supportVnodes: 64 }, rootPassword: pulumi.secret("x-y-z-Pass-1"),
                 resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { memory: "4Gi" } },
                 nodeSelector: { pool: "db" }, tolerations: [{ key: "db", operator: "Exists" }],
                 service: { type: "NodePort", annotations: { a: "b" } }, clusterDomain: "example.org",

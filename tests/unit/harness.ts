@@ -4,6 +4,7 @@
  * (from a transformation, which sees the resource options the mocks do not).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { forgetClaims } from "../../components/validation/claims";
 
 export interface Registered {
     type: string;
@@ -28,11 +29,14 @@ interface OptionsSeen {
 /** One recording of a program's resources. */
 export class Recorder {
     readonly registered: Registered[] = [];
+    /** Every resource constructed, in order, as `<type>::<name>`: seen synchronously, before any registration. */
+    readonly constructed: string[] = [];
     private readonly options = new Map<string, OptionsSeen>();
 
     /** Pass as `transformations: [recorder.transformation]` on the component under test. */
     readonly transformation: pulumi.ResourceTransformation = args => {
         const dependsOn = args.opts.dependsOn;
+        this.constructed.push(`${args.type}::${args.name}`);
         const list = dependsOn === undefined ? [] : Array.isArray(dependsOn) ? dependsOn : [dependsOn];
         this.options.set(`${args.type}::${args.name}`, {
             parent: args.opts.parent,
@@ -122,6 +126,8 @@ export function installMocks(options: { preview?: boolean } = {}): void {
 }
 
 export function startRecording(): Recorder {
+    // Each recording is a program of its own: clusters of earlier ones claim no Kubernetes objects.
+    forgetClaims();
     current = new Recorder();
     return current;
 }
