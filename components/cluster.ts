@@ -135,11 +135,14 @@ export class TDengineCluster extends pulumi.ComponentResource {
         // A taosdump of every database before an (offline) upgrade: after the password is settled, before the pods change.
         const backup = backupBeforeUpgrade(`${name}-backup-before-upgrade`, {
             instance: name, namespace: namespaceName, statefulSet: names.statefulSet, image: checked.image,
-            host: pulumi.interpolate`${clientService.metadata.name}.${namespaceName}.svc.${checked.clusterDomain}`,
-            secretName: secret.metadata.name, passwordKey: PASSWORD_KEY, storageSize: checked.storageSize,
-            storageClassName: checked.storageClassName, nodeSelector: args.nodeSelector, tolerations: args.tolerations,
-            kubeconfig: args.lifecycle?.kubeconfig, context: args.lifecycle?.context,
-        }, args.upgrade, { parent: this, dependsOn: beforeStatefulSet ? [secret, beforeStatefulSet] : [secret] });
+            host: pulumi.interpolate`${afterGate(clientService.metadata.name)}.${namespaceName}.svc.${checked.clusterDomain}`,
+            secretName: afterGate(secret.metadata.name), passwordKey: PASSWORD_KEY, storageSize: checked.storageSize,
+            storageClassName: checked.storageClassName, nodeSelector: checked.nodeSelector, tolerations: checked.tolerations,
+            kubeconfig: checked.kubeconfig, context: checked.context,
+        }, {
+            version: checked.upgradeVersion as pulumi.Output<string>, allowOffline: checked.allowOfflineUpgrade, unknownVersionChange: checked.unknownVersionChange,
+            backup: checked.backup, backupVolumeSize: checked.backupVolumeSize as pulumi.Output<string>,
+        }, { parent: this, dependsOn: beforeStatefulSet ? [secret, beforeStatefulSet] : [secret] });
 
         const sts = spec.apply(manifests.statefulSet);
         const statefulSet = new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {

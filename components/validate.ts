@@ -10,6 +10,7 @@
  *     preview is checked when it is known, at `pulumi up`, still before anything depending on it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_IMAGE, DEFAULT_ROOT_PASSWORD, TDengineClusterArgs } from "./types";
 import { adviceFor } from "./validation/advice";
 import { Context, Deferred, NOT_YET_KNOWN, checkAcrossArguments, checkResourceName, walkArguments } from "./validation/args";
@@ -50,7 +51,7 @@ export interface CheckedArgs {
     rootPasswordGiven: boolean;
     resources: pulumi.Output<TDengineClusterArgs["resources"]>;
     nodeSelector: pulumi.Output<Record<string, string> | undefined>;
-    tolerations: pulumi.Output<TDengineClusterArgs["tolerations"]>;
+    tolerations: pulumi.Output<k8s.types.input.core.v1.Toleration[] | undefined>;
     affinity: pulumi.Output<TDengineClusterArgs["affinity"]>;
     serviceType: pulumi.Output<string>;
     serviceAnnotations: pulumi.Output<Record<string, string> | undefined>;

@@ -44,11 +44,11 @@ export interface BackupInputs {
     storageSize: pulumi.Input<string>;
     storageClassName: pulumi.Input<string | undefined>;
     /** The dnodes' placement: the backup pod goes where they may (tainted dedicated nodes, say). */
-    nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+    nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>> | undefined>;
+    tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[] | undefined>;
     /** lifecycle.kubeconfig and lifecycle.context: the backup reaches the cluster as the lifecycle steps do. */
-    kubeconfig?: pulumi.Input<string>;
-    context?: pulumi.Input<string>;
+    kubeconfig?: pulumi.Input<string | undefined>;
+    context?: pulumi.Input<string | undefined>;
 }
 
 /**
