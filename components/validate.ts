@@ -216,7 +216,7 @@ function defaulted(resourceName: string, gate: pulumi.Output<boolean>, args: TDe
         rootPasswordGiven: args.rootPassword !== undefined,
         resources: g(args.resources, undefined),
         nodeSelector: g(args.nodeSelector as pulumi.Input<Record<string, string>> | undefined, undefined),
-        tolerations: g(args.tolerations, undefined),
+        tolerations: g(args.tolerations as pulumi.Input<k8s.types.input.core.v1.Toleration[]> | undefined, undefined),
         affinity: g(args.affinity, undefined),
         serviceType: g<string>(args.service?.type, "ClusterIP"),
         serviceAnnotations: g(args.service?.annotations as pulumi.Input<Record<string, string>> | undefined, undefined),
