@@ -23,6 +23,7 @@ import {
     isCode,
 } from "../../components/tdengine/errors";
 import { RetryPolicy, TDengineRest, TDengineRestOptions } from "../../components/tdengine/rest";
+import { ColumnMeta, DNODE_COLUMNS, MNODE_COLUMNS } from "../../components/tdengine/rows";
 
 // ---------------------------------------------------------------------------------------------------------
 // The stand-in
@@ -108,9 +109,9 @@ async function refusedUrl(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 // taosAdapter's bodies
 
-type Meta = [name: string, type: string, length: number];
+type Meta = ColumnMeta;
 
-function ok(columns: Meta[], data: unknown[][]): Reply {
+function ok(columns: readonly Meta[], data: unknown[][]): Reply {
     return { body: { code: 0, column_meta: columns, data, rows: data.length } };
 }
 
@@ -121,16 +122,6 @@ function tdError(code: number, desc: string, status = 200): Reply {
     return { status, body: { code, desc } };
 }
 
-const DNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["vnodes", "SMALLINT", 2],
-    ["support_vnodes", "SMALLINT", 2],
-    ["status", "VARCHAR", 10],
-    ["create_time", "TIMESTAMP", 8],
-    ["reboot_time", "TIMESTAMP", 8],
-    ["note", "VARCHAR", 256],
-];
 
 /** captures/19-offline-dnode.txt: `show dnodes` with dnode 6 stopped. */
 const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
@@ -142,7 +133,7 @@ const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
 ];
 
 /** The same rows with the columns in another order and one more column, as another build might send. */
-function reordered(columns: Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
+function reordered(columns: readonly Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
     const index = order.map((name) => columns.findIndex((c) => c[0] === name));
     return ok(
         [...index.map((i) => columns[i]), extra],
@@ -150,14 +141,6 @@ function reordered(columns: Meta[], data: unknown[][], order: string[], extra: M
     );
 }
 
-const MNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["role", "VARCHAR", 12],
-    ["status", "VARCHAR", 9],
-    ["create_time", "TIMESTAMP", 8],
-    ["role_time", "TIMESTAMP", 8],
-];
 
 /** captures/14-mnodes.txt poller at +1.50 s: a new mnode right after `create mnode`. */
 const MNODES_ONE_CREATING: unknown[][] = [
