@@ -129,20 +129,17 @@ export class TDengineRest implements TDengine {
     }
 
     /**
-     * Resent after a network failure: if the first one landed, the repeat answers `Mnode already exists`
-     * (`TdCode.MnodeAlreadyExists`), which callers treat as success. A repeat that meets the first
-     * one's transaction still running gets TDengine's refusal, not a second mnode.
+     * Starts a transaction, so never resent once it may have reached TDengine: a lost answer is
+     * `TDengineConnectionLostError`, and the caller looks at `show mnodes` (components/lifecycle/transaction.ts).
+     * Resent only when the connection was never established.
      */
     async createMnode(dnodeId: number): Promise<void> {
-        await this.send(sql.createMnodeSql(dnodeId), "on-connection-failure", this.requestTimeoutMs);
+        await this.send(sql.createMnodeSql(dnodeId), "only-if-not-sent", this.requestTimeoutMs);
     }
 
-    /**
-     * Resent after a network failure: the goal is a state (no mnode on that dnode), so a repeat after the
-     * first one landed only answers `Mnode not there` (`TdCode.MnodeNotThere`).
-     */
+    /** Starts a transaction: never resent once it may have reached TDengine, as {@link createMnode}. */
     async dropMnode(dnodeId: number): Promise<void> {
-        await this.send(sql.dropMnodeSql(dnodeId), "on-connection-failure", this.requestTimeoutMs);
+        await this.send(sql.dropMnodeSql(dnodeId), "only-if-not-sent", this.requestTimeoutMs);
     }
 
     /**
@@ -160,10 +157,10 @@ export class TDengineRest implements TDengine {
     }
 
     /**
-     * Resent after a network failure: setting the same password twice is harmless. When the first attempt
-     * landed before the connection broke (or an earlier run changed it), the old password is refused; if
-     * the new one is then accepted, the goal is reached. Afterwards this client, when it logs in as root, uses
-     * the new password.
+     * Starts a transaction: never resent once it may have reached TDengine (a lost answer is
+     * `TDengineConnectionLostError`; the caller logs in with the new password to see whether it was done).
+     * When an earlier run already changed it, the old password is refused; if the new one is then
+     * accepted, the goal is reached. Afterwards this client, when it logs in as root, uses the new password.
      */
     async alterRootPassword(newPassword: string): Promise<void> {
         const statement = sql.alterPasswordSql("root", newPassword);
@@ -172,7 +169,7 @@ export class TDengineRest implements TDengine {
             await this.run({
                 sql: statement,
                 timeoutMs: this.requestTimeoutMs,
-                retry: "on-connection-failure",
+                retry: "only-if-not-sent",
                 password: this.password,
                 secrets,
             });

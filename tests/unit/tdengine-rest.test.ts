@@ -520,13 +520,39 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.deepEqual(s.statements, ["drop dnode 4"]);
         });
 
-        it("`create mnode` is resent after a lost connection; the repeat answers `Mnode already exists`", async () => {
-            const s = await serve((_req, i) => (i === 0 ? "hang up" : tdError(0x03a0, "Mnode already exists")));
+        // docs/tdengine.md#conflict-transaction: a statement that starts a transaction is never resent by the
+        // client once it may have reached TDengine; the lifecycle looks at TDengine instead.
+        const transactionStatements: Array<[string, (td: TDengineRest) => Promise<void>, string]> = [
+            ["create mnode", (td) => td.createMnode(2), "create mnode on dnode 2"],
+            ["drop mnode", (td) => td.dropMnode(3), "drop mnode on dnode 3"],
+            ["alter user root pass", (td) => td.alterRootPassword("N3wPass!"), "alter user root pass '<redacted>'"],
+        ];
+        for (const [name, call, shown] of transactionStatements) {
+            it(`\`${name}\` is NOT resent after a lost connection: TDengineConnectionLostError`, async () => {
+                const s = await serve(() => "hang up");
+
+                const err = await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+                assert.equal(err.statement, shown);
+            });
+
+            it(`\`${name}\` is NOT resent after \`Unable to establish connection\` (HTTP 200, 0x000B)`, async () => {
+                const s = await serve(() => tdError(0x000b, "Unable to establish connection"));
+
+                await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+            });
+        }
+
+        it("`create mnode` meeting a running transaction is TDengine's 0x03D3, recognisable by its code", async () => {
+            const s = await serve(() => tdError(0x03d3, "Conflict transaction not completed"));
 
             const err = await caught(client(s.url).createMnode(2), TDengineError);
 
-            assert.ok(isCode(err, TdCode.MnodeAlreadyExists));
-            assert.deepEqual(s.statements, ["create mnode on dnode 2", "create mnode on dnode 2"]);
+            assert.ok(isCode(err, TdCode.ConflictTransaction));
+            assert.deepEqual(s.statements, ["create mnode on dnode 2"]);
         });
     });
 
