@@ -1,7 +1,7 @@
 /**
- * Tests of the TDengine stand-in against the captures of a real TDengine 3.3.7.5 cluster
- * (/work/shared/tdengine/captures, not read here). Each test talks HTTP to a running stand-in, names the
- * capture whose behaviour it proves, and asserts the exact codes, texts, statuses and orderings.
+ * Tests of the TDengine stand-in against the behaviour of a real TDengine 3.3.7.5 cluster as docs/tdengine.md
+ * records it. Each test talks HTTP to a running stand-in, names the docs/tdengine.md section whose behaviour
+ * it proves, and asserts the exact codes, texts, statuses and orderings.
  * Most run at timeScale 0.01 (a 21 s drop takes 0.21 s); a few use a slower scale to observe short states.
  */
 
