@@ -9,10 +9,10 @@ import { TDengineAuthError } from "./errors";
 import { QueryResult, interpret } from "./answer";
 import { redact } from "./redact";
 import { DEFAULT_RETRY, RetryPolicy, RetryWhen, checkRetry, withRetries } from "./retry";
-import { Where, toAliveStatus, toDnode, toMnode, toUserDatabase } from "./rows";
+import { Where, toAliveStatus, toDnode, toMnode, toServerVersion, toUserDatabase, toVgroup } from "./rows";
 import * as sql from "./sql";
 import { Endpoint, basicAuth, checkTimeout, parseEndpoint, post } from "./transport";
-import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine } from "./types";
+import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine, VgroupInfo } from "./types";
 
 export type { QueryResult, Row } from "./answer";
 export { DEFAULT_RETRY } from "./retry";
@@ -32,6 +32,11 @@ export interface TDengineRestOptions {
      * 100k rows in captures/16; minutes or more with real data). Default {@link DEFAULT_DROP_DNODE_TIMEOUT_MS}.
      */
     dropDnodeTimeoutMs?: number;
+    /**
+     * Time allowed for one `balance vgroup`, in ms: it blocks until every move is done (43 s for 4 small vgroups,
+     * docs/tdengine.md#balance-vgroup; far longer with real data). Default {@link DEFAULT_BALANCE_VGROUP_TIMEOUT_MS}.
+     */
+    balanceVgroupTimeoutMs?: number;
     /** Default {@link DEFAULT_RETRY}. */
     retry?: RetryPolicy;
     /** Receives one line per retry and per long statement. Never given a password. */
@@ -50,6 +55,8 @@ export interface QueryOptions {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** An hour, the component's default `dropDnodeTimeoutSeconds`. */
 export const DEFAULT_DROP_DNODE_TIMEOUT_MS = 3_600_000;
+/** An hour, like `drop dnode`: both move vnodes and block until done. */
+export const DEFAULT_BALANCE_VGROUP_TIMEOUT_MS = 3_600_000;
 
 /** One statement to send and how. `secrets` are redacted from every text shown. */
 interface Call {
@@ -68,6 +75,7 @@ export class TDengineRest implements TDengine {
     private password: string;
     private readonly requestTimeoutMs: number;
     private readonly dropDnodeTimeoutMs: number;
+    private readonly balanceVgroupTimeoutMs: number;
     private readonly retry: RetryPolicy;
     private readonly log: (msg: string) => void;
 
@@ -85,6 +93,10 @@ export class TDengineRest implements TDengine {
         this.dropDnodeTimeoutMs = checkTimeout(
             "dropDnodeTimeoutMs",
             options.dropDnodeTimeoutMs ?? DEFAULT_DROP_DNODE_TIMEOUT_MS,
+        );
+        this.balanceVgroupTimeoutMs = checkTimeout(
+            "balanceVgroupTimeoutMs",
+            options.balanceVgroupTimeoutMs ?? DEFAULT_BALANCE_VGROUP_TIMEOUT_MS,
         );
         this.retry = checkRetry(options.retry ?? DEFAULT_RETRY);
         this.log = options.log ?? (() => undefined);
@@ -182,6 +194,32 @@ export class TDengineRest implements TDengine {
         if (this.isRoot()) {
             this.password = newPassword;
         }
+    }
+
+    /** Rows in TDengine's order; a replica column pair that is NULL (no such replica) is left out. */
+    async showVgroups(): Promise<VgroupInfo[]> {
+        const { rows } = await this.read(sql.SELECT_VGROUPS);
+        const where = this.where(sql.SELECT_VGROUPS);
+        return rows.map((row) => toVgroup(row, where));
+    }
+
+    /**
+     * Never resent once it may have reached TDengine: it starts a transaction that keeps moving replicas after
+     * a lost connection, and a repeat meets `Conflict transaction not completed` (docs/tdengine.md#conflict-transaction).
+     * The caller looks at {@link showVgroups} instead. Allowed `balanceVgroupTimeoutMs`.
+     */
+    async balanceVgroup(): Promise<void> {
+        this.log(
+            `TDengine REST: \`${sql.BALANCE_VGROUP}\` blocks while TDengine moves vgroup replicas; ` +
+                `waiting up to ${Math.round(this.balanceVgroupTimeoutMs / 1000)} s`,
+        );
+        await this.send(sql.BALANCE_VGROUP, "only-if-not-sent", this.balanceVgroupTimeoutMs);
+    }
+
+    /** The one value of `select server_version()`, whatever TDengine names its column. */
+    async serverVersion(): Promise<string> {
+        const result = await this.read(sql.SELECT_SERVER_VERSION);
+        return toServerVersion(result, this.where(sql.SELECT_SERVER_VERSION));
     }
 
     private isRoot(): boolean {

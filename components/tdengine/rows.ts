@@ -4,9 +4,9 @@
  * by column name, whatever the order, and a missing or mistyped column is an error, never a wrong value.
  */
 import { TDengineResponseError } from "./errors";
-import { Row } from "./answer";
-import { SYSTEM_DATABASES } from "./sql";
-import { DatabaseInfo, DnodeInfo, MnodeInfo } from "./types";
+import { QueryResult, Row } from "./answer";
+import { SYSTEM_DATABASES, VGROUP_REPLICA_COLUMNS } from "./sql";
+import { DatabaseInfo, DnodeInfo, MnodeInfo, VgroupInfo, VgroupReplica } from "./types";
 
 /** A result column as taosAdapter's `column_meta` describes it: `[name, type, length]`. */
 export type ColumnMeta = readonly [name: string, type: string, length: number];
@@ -75,6 +75,30 @@ export function toAliveStatus(rows: Row[], where: Where): number {
         throw new TDengineResponseError(where.url, where.statement, 0, `expected one row, got ${rows.length}`);
     }
     return intField(rows[0], "status", where);
+}
+
+/** A row of `information_schema.ins_vgroups`; a replica column pair that is NULL (no such replica) is left out. */
+export function toVgroup(row: Row, where: Where): VgroupInfo {
+    const replicas: VgroupReplica[] = [];
+    for (let n = 1; n <= VGROUP_REPLICA_COLUMNS; n++) {
+        if (column(row, `v${n}_dnode`, where) !== null) {
+            replicas.push({ dnodeId: intField(row, `v${n}_dnode`, where), status: textField(row, `v${n}_status`, where) });
+        }
+    }
+    return { id: intField(row, "vgroup_id", where), database: textField(row, "db_name", where), replicas };
+}
+
+/** The one value of `select server_version()`, whatever TDengine names its column. */
+export function toServerVersion({ columns, rows }: QueryResult, where: Where): string {
+    if (rows.length !== 1 || columns.length !== 1) {
+        const problem = `expected one value, got ${rows.length} row(s) of ${columns.length} column(s)`;
+        throw new TDengineResponseError(where.url, where.statement, 0, problem);
+    }
+    const version = textField(rows[0], columns[0], where);
+    if (version === "") {
+        throw new TDengineResponseError(where.url, where.statement, 0, "the server version is empty");
+    }
+    return version;
 }
 
 function column(row: Row, name: string, where: Where): unknown {
