@@ -135,6 +135,8 @@ async function dropDnode(td: TDengine, dnode: LeavingDnode, o: ScaleDownOptions)
                 const now = (await td.showDnodes()).find(d => d.id === dnode.id);
                 return now === undefined || now.status === "dropping" ? "done" : "unchanged";
             },
+            // The id came from show dnodes a moment ago: gone now means an earlier send of this drop finished.
+            alreadyDone: [TdCode.DnodeNotExist],
         }, { timeoutMs: o.dropTimeoutMs, progress: o.progress });
     } catch (err) {
         if (isCode(err, TdCode.OutOfDnodes)) {

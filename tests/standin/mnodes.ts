@@ -7,8 +7,11 @@
 import { ERR } from "./codes";
 import { Dnode, fail, Mnode, MnodeRole, Model, ok, StatementResult } from "./model";
 import { TIMING } from "./timing";
+import { MnodeTransactions } from "./transactions";
 
 export class Mnodes {
+    private readonly transactions = new MnodeTransactions();
+
     constructor(private readonly model: Model) {}
 
     /** docs/tdengine.md#joining-dnodes: dnode 1 holds the only mnode, `leader`; the entrypoint never creates others. */
@@ -19,7 +22,12 @@ export class Mnodes {
     }
 
     /** docs/tdengine.md#create-mnode: ~4.6 s; `offline`/`creating`, then `offline`/`ready` at Create OK, then `follower` ~1 s later. */
-    async create(dnodeId: number): Promise<StatementResult> {
+    create(dnodeId: number): Promise<StatementResult> {
+        // docs/tdengine.md#conflict-transaction: refused before any other check, `Mnode already exists` included.
+        return this.transactions.run(`create mnode on dnode ${dnodeId}`, () => this.createNow(dnodeId));
+    }
+
+    private async createNow(dnodeId: number): Promise<StatementResult> {
         const { model } = this;
         // Checks in the order of source mndMnode.c mndProcessCreateMnodeReq (docs/tdengine.md#mnode-already-exists, #create-mnode).
         if (model.mnodes.has(dnodeId)) return fail(ERR.MNODE_ALREADY_EXIST);
@@ -41,7 +49,11 @@ export class Mnodes {
     }
 
     /** docs/tdengine.md#create-mnode: Drop OK after 1.36 s; no `dropping` state was seen, the mnode is just gone. */
-    async drop(dnodeId: number): Promise<StatementResult> {
+    drop(dnodeId: number): Promise<StatementResult> {
+        return this.transactions.run(`drop mnode on dnode ${dnodeId}`, () => this.dropNow(dnodeId));
+    }
+
+    private async dropNow(dnodeId: number): Promise<StatementResult> {
         const { model } = this;
         // Not captured: refusals in the order of source mndMnode.c mndProcessDropMnodeReq.
         const mnode = model.mnodes.get(dnodeId);
