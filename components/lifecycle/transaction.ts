@@ -85,12 +85,14 @@ export async function runTransaction(t: Transaction, o: TransactionOptions): Pro
     const maxLostAnswers = o.maxLostAnswers ?? MAX_LOST_ANSWERS;
     const deadline = Date.now() + o.timeoutMs;
     let lost = 0;
+    let conflicts = 0;
     for (;;) {
         const outcome = await sendOnce(t);
         if (outcome === "done") {
             return;
         }
-        const settled = outcome === "conflict" ? await waitOutConflict(t, o, deadline) : await followLostAnswer(t, o, deadline);
+        conflicts = outcome === "conflict" ? conflicts + 1 : 0;
+        const settled = outcome === "conflict" ? await waitOutConflict(t, o, deadline, conflicts) : await followLostAnswer(t, o, deadline);
         if (settled === "done") {
             o.progress(`${t.what}: TDengine shows it done`);
             return;
@@ -125,13 +127,14 @@ async function sendOnce(t: Transaction): Promise<SendOutcome> {
 
 /**
  * 0x03D3: TDengine refused this send because a transaction is running (ours from an earlier run, or
- * another), so this send did not run. Look until the goal shows or nothing runs any more; a resend then is
- * safe, because TDengine answers 0x03D3 again as long as one is running.
+ * another), so this send did not run. Look until the goal shows, or nothing shows under way for a while
+ * that doubles with each conflict in a row (another transaction may run unseen); a resend then is safe,
+ * because TDengine answers 0x03D3 again as long as one is running.
  */
-async function waitOutConflict(t: Transaction, o: TransactionOptions, deadline: number): Promise<"done" | "unchanged"> {
+async function waitOutConflict(t: Transaction, o: TransactionOptions, deadline: number, inARow: number): Promise<"done" | "unchanged"> {
     o.progress(`${t.what}: TDengine is still running a transaction (Conflict transaction not completed): waiting for it`);
-    await delay(o.intervalMs ?? TRANSACTION_POLL_MS);
-    return followUntil(t, o, deadline, 0);
+    const interval = o.intervalMs ?? TRANSACTION_POLL_MS;
+    return followUntil(t, o, deadline, Math.min(interval * 2 ** (inARow - 1), o.unchangedForMs ?? UNCHANGED_FOR_MS));
 }
 
 /** The answer was lost: TDengine may be running it, may have finished it, or may never have got it. */
