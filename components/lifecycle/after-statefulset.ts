@@ -28,7 +28,8 @@ export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
         // earlier version's 3 → 2 did) is brought to it by the next `pulumi up` (docs/tdengine.md#two-mnodes).
         const recorded = Array.isArray(olds.mnodes) ? olds.mnodes.length : undefined;
         const replicas = lifecycleInputsOf(news).replicas;
-        return recorded !== undefined && typeof replicas === "number" && recorded !== wantedMnodes(replicas) ? { ...diff, changes: true } : diff;
+        const offCount = recorded !== undefined && typeof replicas === "number" && recorded !== wantedMnodes(replicas);
+        return offCount ? { ...diff, changes: true } : diff;
     },
     async create(props: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(props);

@@ -205,7 +205,8 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         await s.engine.up(s.inputs(3));
         assert.equal(s.standin.events().filter(e => e.kind === "connection.dropped").length, 1, "the connection was dropped mid-call");
         assert.equal(sqlEvents(s, "drop dnode").length, 1, "drop dnode sent once");
-        assert.ok(s.engine.progress.some(l => /drop dnode \d+: the answer was lost; looking at TDengine/.test(l)), s.engine.progress.join("\n"));
+        const followed = /drop dnode \d+: the answer was lost; looking at TDengine/;
+        assert.ok(s.engine.progress.some(l => followed.test(l)), s.engine.progress.join("\n"));
         assert.equal((await s.sql.showDnodes()).length, 3);
         const count = await s.sql.query("select count(*) from test1.t1");
         assert.equal(Number(Object.values(count.rows[0])[0]), 2, "no rows lost");
@@ -376,7 +377,8 @@ function waitForDnodeGone(s: Setup, ep: string): Promise<void> {
     return waitUntil(`${ep} gone`, async () => !(await s.sql.showDnodes()).some(d => d.endpoint === ep));
 }
 
-describe("mnodes follow the cluster's size, and lost answers are followed, not resent (docs/tdengine.md#two-mnodes, #conflict-transaction)", function () {
+// docs/tdengine.md#two-mnodes, #conflict-transaction
+describe("mnodes follow the cluster's size, and lost answers are followed, not resent", function () {
     this.timeout(60_000);
 
     afterEach(async () => {
@@ -423,7 +425,8 @@ describe("mnodes follow the cluster's size, and lost answers are followed, not r
         await s.sql.createMnode(2);
         await waitForMnodeCount(s, 2);
         assert.ok(s.engine.after);
-        s.engine.after.outs = { ...s.engine.after.outs, mnodes: [{ endpoint: endpoint(0), role: "leader" }, { endpoint: endpoint(1), role: "follower" }] };
+        const recorded = [{ endpoint: endpoint(0), role: "leader" }, { endpoint: endpoint(1), role: "follower" }];
+        s.engine.after.outs = { ...s.engine.after.outs, mnodes: recorded };
         const again = await s.engine.up(s.inputs(2));
         assert.equal(again.afterRan, true, "the recorded 2 mnodes make the step run");
         assert.deepEqual((await s.sql.showMnodes()).map(m => [m.endpoint, m.role]), [[endpoint(0), "leader"]]);
@@ -436,7 +439,8 @@ describe("mnodes follow the cluster's size, and lost answers are followed, not r
         await s.engine.up(s.inputs(3));
         assert.equal(sent(s, "create mnode on dnode 2"), 1, "not resent while it ran");
         assert.equal((await s.sql.showMnodes()).length, 3);
-        assert.ok(s.engine.progress.some(l => /create mnode on dnode 2: the answer was lost; looking at TDengine/.test(l)), s.engine.progress.join("\n"));
+        const followed = /create mnode on dnode 2: the answer was lost; looking at TDengine/;
+        assert.ok(s.engine.progress.some(l => followed.test(l)), s.engine.progress.join("\n"));
     });
 
     it("a lost answer to `drop mnode` (connection reset) is followed in show mnodes: sent once, 1 mnode", async () => {

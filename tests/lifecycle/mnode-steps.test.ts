@@ -17,11 +17,17 @@ function dnodes(pods: number, ids: Record<number, number> = {}): DnodeInfo[] {
     return Array.from({ length: pods }, (_, o) => ({ id: ids[o] ?? o + 1, endpoint: ep(o), vnodes: 0, status: "ready", note: "" }));
 }
 
-/** `L` leader, `F` follower, `C` being created, `O` offline: e.g. { 0: "L", 2: "F" }. */
-function mnodes(roles: Record<number, "L" | "F" | "C" | "O">, all: DnodeInfo[]): MnodeInfo[] {
+/** Mnode roles by pod ordinal: `L` leader, `F` follower, `C` being created, `O` offline, e.g. { 0: "L", 2: "F" }. */
+type Roles = Record<number, "L" | "F" | "C" | "O">;
+
+const ROLE_AND_STATUS = {
+    L: ["leader", "ready"], F: ["follower", "ready"], C: ["offline", "creating"], O: ["offline", "offline"],
+} as const;
+
+function mnodes(roles: Roles, all: DnodeInfo[]): MnodeInfo[] {
     return Object.entries(roles).map(([ordinal, r]) => {
         const d = all[Number(ordinal)];
-        const [role, status] = { L: ["leader", "ready"], F: ["follower", "ready"], C: ["offline", "creating"], O: ["offline", "offline"] }[r];
+        const [role, status] = ROLE_AND_STATUS[r];
         return { id: d.id, endpoint: d.endpoint, role, status };
     });
 }
@@ -59,29 +65,75 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
         assert.deepEqual([1, 2, 3, 4, 5, 9].map(wantedMnodes), [1, 1, 3, 3, 3, 3]);
     });
 
-    const cases: Array<{ name: string; pods: number; ids?: Record<number, number>; roles: Record<number, "L" | "F" | "C" | "O">; replicas: number; nextLeader?: number; steps: string[] }> = [
+    interface Case {
+        name: string;
+        pods: number;
+        roles: Roles;
+        replicas: number;
+        steps: string[];
+        ids?: Record<number, number>;
+        nextLeader?: number;
+    }
+    const cases: Case[] = [
         { name: "1 dnode keeps its one mnode", pods: 1, roles: { 0: "L" }, replicas: 1, steps: ["done"] },
         { name: "1 → 2 keeps 1 mnode", pods: 2, roles: { 0: "L" }, replicas: 2, steps: ["done"] },
-        { name: "1 → 3 and 2 → 3 (one mnode either way) create mnodes on pods 1 and 2, lowest ordinal first",
-            pods: 3, roles: { 0: "L" }, replicas: 3, steps: ["create 1", "create 2", "done"] },
+        {
+            name: "1 → 3 and 2 → 3 (one mnode either way) create mnodes on pods 1 and 2, lowest ordinal first",
+            pods: 3, roles: { 0: "L" }, replicas: 3, steps: ["create 1", "create 2", "done"],
+        },
         { name: "3 → 4 creates no 4th mnode", pods: 4, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 4, steps: ["done"] },
-        { name: "3 → 2: the leaving dnode's mnode and a staying follower's go, the leader stays", pods: 3, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 1", "done"] },
-        { name: "3 → 2 with the leader on pod 1: pod 0's follower goes", pods: 3, roles: { 0: "F", 1: "L", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 0", "done"] },
-        { name: "3 → 2 with the leader on the leaving dnode: hand-over while 3 keep a majority, then 2 drops",
-            pods: 3, roles: { 0: "F", 1: "F", 2: "L" }, replicas: 2, nextLeader: 1, steps: ["hand-over 2", "drop 2", "drop 0", "done"] },
-        { name: "3 → 1 keeps pod 0's leader only", pods: 3, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 1, steps: ["drop 2", "drop 1", "done"] },
-        { name: "4 → 2 drops pod 2's mnode, then a staying follower's", pods: 4, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 1", "done"] },
-        { name: "5 → 2 as 4 → 2", pods: 5, roles: { 0: "F", 1: "L", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 0", "done"] },
-        { name: "4 → 3 with an mnode on the leaving pod 3: it goes first (3 is the most), then pod 2 gets one",
-            pods: 4, roles: { 0: "L", 1: "F", 3: "F" }, replicas: 3, steps: ["drop 3", "create 2", "done"] },
-        { name: "4 → 3 with 2 mnodes, one on the leaving pod: the new one is created first", pods: 4, roles: { 0: "L", 3: "F" }, replicas: 3, steps: ["create 1", "drop 3", "create 2", "done"] },
-        { name: "2 dnodes holding 2 mnodes (the old 3 → 2) are brought to 1", pods: 2, roles: { 0: "L", 1: "F" }, replicas: 2, steps: ["drop 1", "done"] },
-        { name: "2 → 1 with the only mnode on the leaving pod: a follower on pod 0, a hand-over, then the drop",
-            pods: 2, roles: { 1: "L" }, replicas: 1, nextLeader: 0, steps: ["create 0", "hand-over 1", "drop 1", "done"] },
-        { name: "ids that are not ordinal + 1: decided by endpoint, dropped by id", pods: 4, ids: { 2: 5, 3: 7 }, roles: { 0: "L", 1: "F", 3: "F" }, replicas: 3,
-            steps: ["drop 3", "create 2", "done"] },
-        { name: "an mnode still being created counts: no second create on its dnode", pods: 3, roles: { 0: "L", 1: "C" }, replicas: 3, steps: ["create 2", "done"] },
-        { name: "surplus followers that are offline cannot be dropped: stuck, said plainly", pods: 2, roles: { 0: "L", 1: "O" }, replicas: 2, steps: ["stuck"] },
+        {
+            name: "3 → 2: the leaving dnode's mnode and a staying follower's go, the leader stays",
+            pods: 3, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 1", "done"],
+        },
+        {
+            name: "3 → 2 with the leader on pod 1: pod 0's follower goes",
+            pods: 3, roles: { 0: "F", 1: "L", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 0", "done"],
+        },
+        {
+            name: "3 → 2 with the leader on the leaving dnode: hand-over while 3 keep a majority, then 2 drops",
+            pods: 3, roles: { 0: "F", 1: "F", 2: "L" }, replicas: 2, nextLeader: 1, steps: ["hand-over 2", "drop 2", "drop 0", "done"],
+        },
+        {
+            name: "3 → 1 keeps pod 0's leader only",
+            pods: 3, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 1, steps: ["drop 2", "drop 1", "done"],
+        },
+        {
+            name: "4 → 2 drops pod 2's mnode, then a staying follower's",
+            pods: 4, roles: { 0: "L", 1: "F", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 1", "done"],
+        },
+        {
+            name: "5 → 2 as 4 → 2",
+            pods: 5, roles: { 0: "F", 1: "L", 2: "F" }, replicas: 2, steps: ["drop 2", "drop 0", "done"],
+        },
+        {
+            name: "4 → 3 with an mnode on the leaving pod 3: it goes first (3 is the most), then pod 2 gets one",
+            pods: 4, roles: { 0: "L", 1: "F", 3: "F" }, replicas: 3, steps: ["drop 3", "create 2", "done"],
+        },
+        {
+            name: "4 → 3 with 2 mnodes, one on the leaving pod: the new one is created first",
+            pods: 4, roles: { 0: "L", 3: "F" }, replicas: 3, steps: ["create 1", "drop 3", "create 2", "done"],
+        },
+        {
+            name: "2 dnodes holding 2 mnodes (the old 3 → 2) are brought to 1",
+            pods: 2, roles: { 0: "L", 1: "F" }, replicas: 2, steps: ["drop 1", "done"],
+        },
+        {
+            name: "2 → 1 with the only mnode on the leaving pod: a follower on pod 0, a hand-over, then the drop",
+            pods: 2, roles: { 1: "L" }, replicas: 1, nextLeader: 0, steps: ["create 0", "hand-over 1", "drop 1", "done"],
+        },
+        {
+            name: "ids that are not ordinal + 1: decided by endpoint",
+            pods: 4, ids: { 2: 5, 3: 7 }, roles: { 0: "L", 1: "F", 3: "F" }, replicas: 3, steps: ["drop 3", "create 2", "done"],
+        },
+        {
+            name: "an mnode still being created counts: no second create on its dnode",
+            pods: 3, roles: { 0: "L", 1: "C" }, replicas: 3, steps: ["create 2", "done"],
+        },
+        {
+            name: "surplus followers that are offline cannot be dropped: stuck, said plainly",
+            pods: 2, roles: { 0: "L", 1: "O" }, replicas: 2, steps: ["stuck"],
+        },
     ];
 
     for (const c of cases) {
@@ -113,7 +165,8 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
                     const layout = mnodes(roles, all);
                     const step = nextMnodeStep({ dnodes: all, mnodes: layout, addressing, replicas });
                     const leader = layout.find(m => m.role === "leader");
-                    assert.ok(!(step?.kind === "drop" && step.dnode.endpoint === leader?.endpoint), JSON.stringify({ pods, replicas, roles }));
+                    const dropsLeader = step?.kind === "drop" && step.dnode.endpoint === leader?.endpoint;
+                    assert.ok(!dropsLeader, JSON.stringify({ pods, replicas, roles }));
                 }
             }
         }

