@@ -432,6 +432,30 @@ describe("mnodes follow the cluster's size, and lost answers are followed, not r
         assert.deepEqual((await s.sql.showMnodes()).map(m => [m.endpoint, m.role]), [[endpoint(0), "leader"]]);
     });
 
+    it("2 → 1 with the only mnode on the leaving dnode: a follower on pod 0, pod 1 restarted so it leads, then dropped", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(2));
+        // Move the single mnode to pod 1: a second mnode, pod 0 restarted (docs/tdengine.md#two-mnodes: with 2
+        // mnodes nothing answers meanwhile, and the one that stayed up leads afterwards), pod 0's mnode dropped.
+        await s.sql.createMnode(2);
+        await waitForMnodeCount(s, 2);
+        s.kube.deletePod(0);
+        await waitUntil("pod 0's dnode offline", async () => s.standin.state().dnodes.some(d => d.id === 1 && d.status === "offline"));
+        s.kube.startPod(0);
+        await waitUntil("pod 1's mnode to lead", async () => (await s.sql.showMnodes()).some(m => m.id === 2 && m.role === "leader"));
+        await waitForMnodeCount(s, 2);
+        await s.sql.dropMnode(1);
+        await waitForMnodeCount(s, 1);
+
+        await s.engine.up(s.inputs(1));
+
+        const order = s.standin.events().filter(e => e.kind === "sql" && /^(create|drop) (mnode|dnode)/.test(e.detail)).map(e => e.detail);
+        assert.deepEqual(order.slice(-3), ["create mnode on dnode 1", "drop mnode on dnode 2", "drop dnode 2"]);
+        assert.ok(s.kube.eventTime("pod.deleted", "tdengine-1") !== undefined, "pod 1 was restarted to hand the leadership over");
+        assert.deepEqual((await s.sql.showMnodes()).map(m => [m.endpoint, m.role]), [[endpoint(0), "leader"]]);
+        assert.deepEqual((await s.sql.showDnodes()).map(d => d.endpoint), [endpoint(0)]);
+    });
+
     it("a lost answer to `create mnode` (Unable to establish connection) is followed in show mnodes: sent once, 3 mnodes", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(1));

@@ -59,6 +59,9 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
             await until(`answers after ${down} is back`, async () => (await td.showDnodes()).every((d) => d.status === "ready"));
         }
         assert.ok(standin.events().some((e) => e.kind === "request.held"));
+        await until("a leader", async () => (await td.showMnodes()).some((m) => m.role === "leader"));
+        assert.deepEqual((await td.showMnodes()).map((m) => [m.id, m.role]), [[1, "follower"], [2, "leader"]],
+            "the leader's dnode (1) was stopped last: the mnode that stayed up leads afterwards");
     });
 
     it("1 mnode: the cluster keeps answering while the dnode without an mnode is down (docs/tdengine.md#two-mnodes)", async () => {

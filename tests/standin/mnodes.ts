@@ -87,18 +87,21 @@ export class Mnodes {
     dnodeRejoined(dnodeId: number): void {
         const mnode = this.model.mnodes.get(dnodeId);
         if (mnode?.role === "offline") this.setRole(mnode, "follower", Date.now());
-        if (!this.leader()) this.electLeader(Date.now());
+        // docs/tdengine.md#two-mnodes: 2 mnodes, the leader's dnode stopped and started again: the mnode
+        // that stayed up leads afterwards.
+        if (!this.leader()) this.electLeader(Date.now(), dnodeId);
     }
 
     /**
      * docs/tdengine.md#mnode-leader-failover: the follower on dnode 3 (the highest id) became leader. Raft
      * needs a majority of the mnodes online; without one the cluster stays leaderless until enough come back.
      */
-    electLeader(roleTime: number): void {
+    electLeader(roleTime: number, rejoined?: number): void {
         const { model } = this;
         const alive = [...model.mnodes.values()].filter((m) => model.dnodes.get(m.dnodeId)?.online && m.status === "ready");
         if (this.leader() || alive.length * 2 <= model.mnodes.size) return;
-        const next = alive.reduce((a, b) => (b.dnodeId > a.dnodeId ? b : a));
+        const stayedUp = alive.filter((m) => m.dnodeId !== rejoined);
+        const next = (stayedUp.length > 0 ? stayedUp : alive).reduce((a, b) => (b.dnodeId > a.dnodeId ? b : a));
         for (const mnode of alive) this.setRole(mnode, mnode === next ? "leader" : "follower", roleTime);
         // docs/tdengine.md#mnode-leader-failover: the new leader never heard from dnodes already offline.
         for (const dnode of model.dnodes.values()) {
