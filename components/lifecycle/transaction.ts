@@ -21,7 +21,11 @@ import { Progress, delay } from "./wait";
 
 /** What TDengine shows about a transaction's goal. */
 export type TransactionState =
-    /** The goal is reached (the mnode is listed, the dnode is gone, the new password logs in). */
+    /**
+     * The goal is reached (the mnode is listed, the new password logs in), or, for a statement that blocks
+     * while TDengine works (`drop dnode`, `balance vgroup`), TDengine visibly has it (`dropping`): nothing to
+     * send again, and the caller follows it to its end with its own wait.
+     */
     | "done"
     /** TDengine shows it under way (`creating`, `dropping`). */
     | "running"
@@ -80,6 +84,14 @@ export class TransactionError extends ClearError {
 /**
  * Runs `t` under the rule above: resolves once TDengine answered OK, answered that the goal was already
  * reached, or showed it reached after a lost answer or a conflict. Any other refusal is thrown as is.
+ *
+ * @example
+ * // balance vgroup: done once every vgroup has a replica on each new dnode (or TDengine said OK).
+ * await runTransaction({
+ *     what: "balance vgroup",
+ *     send: () => td.balanceVgroup(), // sent with `only-if-not-sent`
+ *     look: async () => (everyNewDnodeHoldsVnodes(await td.showVgroups()) ? "done" : "unchanged"),
+ * }, { timeoutMs: balanceTimeoutMs, progress });
  */
 export async function runTransaction(t: Transaction, o: TransactionOptions): Promise<void> {
     const maxLostAnswers = o.maxLostAnswers ?? MAX_LOST_ANSWERS;
