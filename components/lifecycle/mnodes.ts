@@ -74,10 +74,11 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
     const servingFollower = (m: MnodeInfo): boolean => m.role === "follower" && m.status === "ready";
     const target = wantedMnodes(replicas);
     const staying = mnodes.filter(m => !isLeaving(m));
-    const candidate = placed
+    const candidates = placed
         .filter(d => d.ordinal !== undefined && d.ordinal < replicas && d.status === "ready")
         .filter(d => !mnodes.some(m => m.endpoint === d.endpoint))
-        .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0))[0];
+        .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0));
+    const candidate = candidates[0];
     const create = (dnode: PlacedDnode): MnodeStep => ({ kind: "create", dnode });
     const drop = (m: MnodeInfo): MnodeStep => ({ kind: "drop", dnode: dnodeOf(m) as PlacedDnode });
 
@@ -104,7 +105,8 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
         }
         return drop(leavingMnodes[0]);
     }
-    if (staying.length < target && candidate !== undefined) {
+    // Only when the count can reach the target: 1 → 2 with no third dnode ready would leave 2 mnodes.
+    if (staying.length < target && candidate !== undefined && staying.length + candidates.length >= target) {
         return create(candidate);
     }
     if (mnodes.length > target) {

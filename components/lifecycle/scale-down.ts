@@ -47,12 +47,35 @@ export async function scaleDown(td: TDengine, o: ScaleDownOptions): Promise<Leav
     }
     await checkReplicasOfEveryDatabase(td, dnodes.length, dnodes.length - leaving.length);
     checkLeavingDnodesOnline(leaving, o.addressing);
-    await moveMnodesOff(td, o);
-    for (const dnode of leaving) {
-        await dropDnode(td, dnode, o);
-        await waitUntilDnodeGone(td, dnode, o);
+    const mnodesBefore = (await td.showMnodes()).length;
+    await moveMnodesOff(td, o, o.replicas);
+    try {
+        for (const dnode of leaving) {
+            await dropDnode(td, dnode, o);
+            await waitUntilDnodeGone(td, dnode, o);
+        }
+    } catch (err) {
+        await restoreMnodes(td, mnodesBefore, o);
+        throw err;
     }
     return leaving;
+}
+
+/**
+ * A drop refused or failed after the mnodes were brought to the smaller size: the dnodes that are still
+ * there get the mnode count their number wants again (3 dnodes left with 1 mnode would survive less), as
+ * far as TDengine lets; the drop's own error is what the user sees.
+ */
+async function restoreMnodes(td: TDengine, mnodesBefore: number, o: ScaleDownOptions): Promise<void> {
+    try {
+        const remaining = (await td.showDnodes()).length;
+        if (remaining > o.replicas && (await td.showMnodes()).length < mnodesBefore) {
+            o.progress(`the scale-down stopped with ${remaining} dnodes: bringing the mnodes back to what ${remaining} dnodes want`);
+            await moveMnodesOff(td, o, remaining);
+        }
+    } catch (err) {
+        o.progress(`could not bring the mnodes back (${err instanceof Error ? err.message : String(err)}); the next \`pulumi up\` will`);
+    }
 }
 
 /** Dnodes of this StatefulSet's pods with ordinal >= replicas, highest ordinal first (pods leave in that order). */
@@ -104,10 +127,10 @@ export function checkLeavingDnodesOnline(leaving: LeavingDnode[], addressing: Dn
  * the leaving dnode's mnode goes and a staying follower's too, the leader kept; on 4 → 3 the leaving
  * one moves to a staying dnode, keeping 3 through the long drop; a leaving leader hands over first.
  */
-async function moveMnodesOff(td: TDengine, o: ScaleDownOptions): Promise<void> {
+async function moveMnodesOff(td: TDengine, o: ScaleDownOptions, replicas: number): Promise<void> {
     await convergeMnodes(td, {
         addressing: o.addressing,
-        replicas: o.replicas,
+        replicas,
         timeoutMs: o.mnodeTimeoutMs,
         progress: o.progress,
         restartPod: o.restartPod,

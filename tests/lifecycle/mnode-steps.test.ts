@@ -73,6 +73,8 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
         steps: string[];
         ids?: Record<number, number>;
         nextLeader?: number;
+        /** Pods whose dnode is offline. */
+        offline?: number[];
     }
     const cases: Case[] = [
         { name: "1 dnode keeps its one mnode", pods: 1, roles: { 0: "L" }, replicas: 1, steps: ["done"] },
@@ -131,6 +133,10 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
             pods: 3, roles: { 0: "L", 1: "C" }, replicas: 3, steps: ["create 2", "done"],
         },
         {
+            name: "3 dnodes with one offline: no second mnode, since no third could follow (2 would be worse than 1)",
+            pods: 3, offline: [2], roles: { 0: "L" }, replicas: 3, steps: ["done"],
+        },
+        {
             name: "surplus followers that are offline cannot be dropped: stuck, said plainly",
             pods: 2, roles: { 0: "L", 1: "O" }, replicas: 2, steps: ["stuck"],
         },
@@ -138,7 +144,7 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
 
     for (const c of cases) {
         it(c.name, () => {
-            const all = dnodes(c.pods, c.ids);
+            const all = dnodes(c.pods, c.ids).map((d, o) => (c.offline?.includes(o) ? { ...d, status: "offline" } : d));
             assert.deepEqual(path(all, mnodes(c.roles, all), c.replicas, c.nextLeader), c.steps);
         });
     }
