@@ -23,6 +23,7 @@ import {
     isCode,
 } from "../../components/tdengine/errors";
 import { RetryPolicy, TDengineRest, TDengineRestOptions } from "../../components/tdengine/rest";
+import { ColumnMeta, DNODE_COLUMNS, MNODE_COLUMNS } from "../../components/tdengine/rows";
 
 // ---------------------------------------------------------------------------------------------------------
 // The stand-in
@@ -108,9 +109,9 @@ async function refusedUrl(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 // taosAdapter's bodies
 
-type Meta = [name: string, type: string, length: number];
+type Meta = ColumnMeta;
 
-function ok(columns: Meta[], data: unknown[][]): Reply {
+function ok(columns: readonly Meta[], data: unknown[][]): Reply {
     return { body: { code: 0, column_meta: columns, data, rows: data.length } };
 }
 
@@ -121,16 +122,6 @@ function tdError(code: number, desc: string, status = 200): Reply {
     return { status, body: { code, desc } };
 }
 
-const DNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["vnodes", "SMALLINT", 2],
-    ["support_vnodes", "SMALLINT", 2],
-    ["status", "VARCHAR", 10],
-    ["create_time", "TIMESTAMP", 8],
-    ["reboot_time", "TIMESTAMP", 8],
-    ["note", "VARCHAR", 256],
-];
 
 /** captures/19-offline-dnode.txt: `show dnodes` with dnode 6 stopped. */
 const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
@@ -142,7 +133,7 @@ const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
 ];
 
 /** The same rows with the columns in another order and one more column, as another build might send. */
-function reordered(columns: Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
+function reordered(columns: readonly Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
     const index = order.map((name) => columns.findIndex((c) => c[0] === name));
     return ok(
         [...index.map((i) => columns[i]), extra],
@@ -150,14 +141,6 @@ function reordered(columns: Meta[], data: unknown[][], order: string[], extra: M
     );
 }
 
-const MNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["role", "VARCHAR", 12],
-    ["status", "VARCHAR", 9],
-    ["create_time", "TIMESTAMP", 8],
-    ["role_time", "TIMESTAMP", 8],
-];
 
 /** captures/14-mnodes.txt poller at +1.50 s: a new mnode right after `create mnode`. */
 const MNODES_ONE_CREATING: unknown[][] = [
@@ -181,6 +164,21 @@ const DATABASE_REPLICAS = ok(
 
 /** captures/13-system-tables.txt addendum: `show cluster alive` with dnode 3 stopped. */
 const CLUSTER_PARTLY_ALIVE = ok([["status", "INT", 4]], [[2]]);
+
+const VGROUP_COLUMNS: Meta[] = [1, 2, 3, 4].reduce<Meta[]>(
+    (cols, n) => [...cols, [`v${n}_dnode`, "SMALLINT", 2], [`v${n}_status`, "VARCHAR", 9]],
+    [["vgroup_id", "INT", 4], ["db_name", "VARCHAR", 32]],
+);
+
+/**
+ * docs/tdengine.md#system-tables: ins_vgroups of a replica-1 and a replica-3 database; the second replica-3
+ * vgroup is electing (docs/tdengine.md#rolling-restart: no replica `leader` right after its leader stopped).
+ */
+const VGROUPS_ONE_ELECTING: unknown[][] = [
+    [2, "d13a", 2, "leader", null, null, null, null, null, null],
+    [4, "d13b", 1, "follower", 2, "leader", 4, "follower", null, null],
+    [5, "d13b", 1, "offline", 3, "candidate", 4, "follower", null, null],
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -537,13 +535,127 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.deepEqual(s.statements, ["drop dnode 4"]);
         });
 
-        it("`create mnode` is resent after a lost connection; the repeat answers `Mnode already exists`", async () => {
-            const s = await serve((_req, i) => (i === 0 ? "hang up" : tdError(0x03a0, "Mnode already exists")));
+        // docs/tdengine.md#conflict-transaction: a statement that starts a transaction is never resent by the
+        // client once it may have reached TDengine; the lifecycle looks at TDengine instead.
+        const transactionStatements: Array<[string, (td: TDengineRest) => Promise<void>, string]> = [
+            ["create mnode", (td) => td.createMnode(2), "create mnode on dnode 2"],
+            ["drop mnode", (td) => td.dropMnode(3), "drop mnode on dnode 3"],
+            ["alter user root pass", (td) => td.alterRootPassword("N3wPass!"), "alter user root pass '<redacted>'"],
+        ];
+        for (const [name, call, shown] of transactionStatements) {
+            it(`\`${name}\` is NOT resent after a lost connection: TDengineConnectionLostError`, async () => {
+                const s = await serve(() => "hang up");
+
+                const err = await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+                assert.equal(err.statement, shown);
+            });
+
+            it(`\`${name}\` is NOT resent after \`Unable to establish connection\` (HTTP 200, 0x000B)`, async () => {
+                const s = await serve(() => tdError(0x000b, "Unable to establish connection"));
+
+                await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+            });
+        }
+
+        it("`create mnode` meeting a running transaction is TDengine's 0x03D3, recognisable by its code", async () => {
+            const s = await serve(() => tdError(0x03d3, "Conflict transaction not completed"));
 
             const err = await caught(client(s.url).createMnode(2), TDengineError);
 
-            assert.ok(isCode(err, TdCode.MnodeAlreadyExists));
-            assert.deepEqual(s.statements, ["create mnode on dnode 2", "create mnode on dnode 2"]);
+            assert.ok(isCode(err, TdCode.ConflictTransaction));
+            assert.deepEqual(s.statements, ["create mnode on dnode 2"]);
+        });
+    });
+
+    describe("vgroups, balance vgroup and the server version", () => {
+        it("showVgroups lists each vgroup's replicas in column order and leaves out the NULL ones", async () => {
+            const s = await serve(() => ok(VGROUP_COLUMNS, VGROUPS_ONE_ELECTING));
+
+            const vgroups = await client(s.url).showVgroups();
+
+            assert.deepEqual(vgroups, [
+                { id: 2, database: "d13a", replicas: [{ dnodeId: 2, status: "leader" }] },
+                {
+                    id: 4,
+                    database: "d13b",
+                    replicas: [
+                        { dnodeId: 1, status: "follower" },
+                        { dnodeId: 2, status: "leader" },
+                        { dnodeId: 4, status: "follower" },
+                    ],
+                },
+                {
+                    id: 5,
+                    database: "d13b",
+                    replicas: [
+                        { dnodeId: 1, status: "offline" },
+                        { dnodeId: 3, status: "candidate" },
+                        { dnodeId: 4, status: "follower" },
+                    ],
+                },
+            ]);
+            assert.deepEqual(s.statements, [
+                "select vgroup_id, db_name, v1_dnode, v1_status, v2_dnode, v2_status, v3_dnode, v3_status, " +
+                    "v4_dnode, v4_status from information_schema.ins_vgroups",
+            ]);
+        });
+
+        it("showVgroups refuses a row without the replica columns instead of reporting no replicas", async () => {
+            const s = await serve(() => ok([["vgroup_id", "INT", 4], ["db_name", "VARCHAR", 32]], [[2, "d13a"]]));
+
+            const err = await caught(client(s.url).showVgroups(), TDengineResponseError);
+
+            assert.match(err.message, /no column `v1_dnode`/);
+        });
+
+        it("balanceVgroup sends `balance vgroup` with its own long timeout and says it is waiting", async () => {
+            const s = await serve(() => ({ ...(AFFECTED_ROWS_0 as { body: unknown }), delayMs: 80 }));
+            const lines: string[] = [];
+            const td = client(s.url, {
+                requestTimeoutMs: 40,
+                balanceVgroupTimeoutMs: 5_000,
+                retry: { ...FAST_RETRY, attempts: 1 },
+                log: (line) => lines.push(line),
+            });
+
+            await td.balanceVgroup();
+
+            assert.deepEqual(s.statements, ["balance vgroup"]);
+            assert.ok(lines.some((l) => /`balance vgroup` blocks .* up to 5 s/.test(l)), lines.join("\n"));
+        });
+
+        it("`balance vgroup` is NOT resent after a lost connection: its transaction may still be running", async () => {
+            const s = await serve(() => "hang up");
+
+            const err = await caught(client(s.url).balanceVgroup(), TDengineConnectionLostError);
+
+            assert.deepEqual(s.statements, ["balance vgroup"]);
+            assert.equal(err.statement, "balance vgroup");
+        });
+
+        it("`balance vgroup` is resent while the connection is refused, because nothing reached TDengine", async () => {
+            const err = await caught(client(await refusedUrl()).balanceVgroup(), TDengineUnreachableError);
+
+            assert.equal(err.attempts, FAST_RETRY.attempts);
+        });
+
+        it("serverVersion reads the one value of `select server_version()`, whatever its column is named", async () => {
+            const s = await serve(() => ok([["server_version()", "VARCHAR", 24]], [["3.3.7.5"]]));
+
+            assert.equal(await client(s.url).serverVersion(), "3.3.7.5");
+            assert.deepEqual(s.statements, ["select server_version()"]);
+        });
+
+        it("serverVersion refuses an answer that is not one value", async () => {
+            const s = await serve(() => ok([["server_version()", "VARCHAR", 24]], []));
+
+            const err = await caught(client(s.url).serverVersion(), TDengineResponseError);
+
+            assert.match(err.message, /expected one value, got 0 row/);
         });
     });
 
