@@ -4,9 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
-import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { StepTiming, delegatingProvider, diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
+import { withPollInterval } from "./wait";
 
 type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
@@ -19,28 +20,35 @@ function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes
     };
 }
 
-export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
-    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
-    },
-    async create(props: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(props);
-        const result = await withClearErrors("the step after the StatefulSet",
-            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs));
-        return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
-    },
-    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(news);
-        const previous = lifecycleInputsOf(olds).password;
-        const result = await withClearErrors("the step after the StatefulSet",
-            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous));
-        return { outs: { ...inputs, ...report(result) } };
-    },
-    // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.
-    async delete() {
-        return;
-    },
-};
+/** The step's provider: what runs in the provider host (through {@link afterStatefulSetProvider}) and in tests. */
+export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
+    const step = "the step after the StatefulSet";
+    return {
+        async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+            return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+        },
+        async create(props: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(props);
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs)));
+            return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
+        },
+        async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(news);
+            const previous = lifecycleInputsOf(olds).password;
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs, previous)));
+            return { outs: { ...inputs, ...report(result) } };
+        },
+        // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.
+        async delete() {
+            return;
+        },
+    };
+}
+
+/** What Pulumi serializes: finds this module from the program's directory and runs {@link afterStatefulSetSteps}. */
+export const afterStatefulSetProvider = delegatingProvider(__filename, "afterStatefulSetSteps");
 
 /** Waits for the dnodes, ensures mnodes, deletes removed pods' volumes; reports dnodes and mnodes. */
 export class AfterStatefulSet extends pulumi.dynamic.Resource {

@@ -6,7 +6,7 @@
 import { ClusterObjects, KubeClusterObjects, Tunnel } from "../kube/cluster-objects";
 import { DnodeAddressing, REST_PORT, podName } from "../names";
 import { TDengineAuthError, TDengineUnreachableError } from "../tdengine/errors";
-import { TDengineRest } from "../tdengine/rest";
+import { RetryPolicy, TDengineRest } from "../tdengine/rest";
 import { TDengine } from "../tdengine/types";
 import { Progress } from "./wait";
 
@@ -83,6 +83,8 @@ export interface ConnectOptions {
     /** Passwords root may still have: the one before a change, TDengine's default. Tried in order. */
     previousPasswords: string[];
     progress: Progress;
+    /** The REST client's retries; undefined = its default. */
+    retry?: RetryPolicy;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
         password,
         dropDnodeTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
         log: o.progress,
+        retry: o.retry,
     });
     const wanted = client(o.inputs.password);
     try {

@@ -3,6 +3,7 @@
  * sleeps a fixed time in the hope that it does.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ClearError } from "../errors";
 
 /** Reports progress to the person running `pulumi up`. */
@@ -10,6 +11,14 @@ export type Progress = (message: string) => void;
 
 /** How often waits poll: `show dnodes` / `show mnodes` are cheap (captures: 2-10 ms each). */
 export const POLL_INTERVAL_MS = 250;
+
+/** The poll interval of every wait inside {@link withPollInterval}'s work (tests shorten it). */
+const pollInterval = new AsyncLocalStorage<number>();
+
+/** Runs `work` with every wait in it polling every `intervalMs` instead of {@link POLL_INTERVAL_MS}. */
+export function withPollInterval<T>(intervalMs: number | undefined, work: () => T): T {
+    return intervalMs === undefined ? work() : pollInterval.run(intervalMs, work);
+}
 
 export interface WaitOptions {
     /** What is being waited for, for the timeout message: "dnode 4 to leave `show dnodes`". */
@@ -32,7 +41,7 @@ export class WaitTimeoutError extends ClearError {
  */
 export async function waitFor<T>(probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions): Promise<T | undefined> {
     const deadline = Date.now() + options.timeoutMs;
-    const interval = options.intervalMs ?? POLL_INTERVAL_MS;
+    const interval = options.intervalMs ?? pollInterval.getStore() ?? POLL_INTERVAL_MS;
     let lastSeen = "";
     for (;;) {
         const result = await probe();

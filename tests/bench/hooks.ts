@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     const url = await standin.start();
     const kube = new FakeKubernetes(standin, addressing, "tdengine");
     const kubeconfig = await kube.serve();
-    const engine = new Engine(kube);
+    const engine = new Engine(kube, {});
     const inputs = (replicas: number) => stepInputs(replicas, { password: "Td-Bench-1", restUrl: url, kubeconfig },
         { dropDnodeTimeoutSeconds: 600, readyTimeoutSeconds: 120 });
     const rows: string[][] = [["phase", "wall s", "TDengine busy s", "added by the steps s", "statements"]];
