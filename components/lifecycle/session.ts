@@ -3,7 +3,7 @@
  * either through a port-forward to a ready, staying pod (the default: works from any machine that can run
  * kubectl) or at a URL the user gave (programs that run inside the cluster).
  */
-import { ClusterObjects, KubeClusterObjects, Tunnel } from "../kube/cluster-objects";
+import { ClusterObjects, KubeClusterObjects, PodState, Tunnel } from "../kube/cluster-objects";
 import { DnodeAddressing, REST_PORT, podName } from "../names";
 import { TDengineAuthError, TDengineUnreachableError } from "../tdengine/errors";
 import { RetryPolicy, TDengineRest } from "../tdengine/rest";
@@ -61,8 +61,9 @@ export async function openRoute(kube: ClusterObjects, inputs: LifecycleInputs): 
     if (inputs.restUrl !== undefined && inputs.restUrl !== "") {
         return { url: inputs.restUrl, via: inputs.restUrl, close: () => undefined };
     }
+    const usable = (pods: PodState[]): PodState[] => pods.filter(p => p.ready && !p.terminating && p.ordinal < inputs.replicas);
     const pods = await kube.pods();
-    const pod = pods.find(p => p.ready && !p.terminating && p.ordinal < inputs.replicas);
+    const pod = usable(pods)[0];
     if (pod === undefined) {
         const seen = pods.length === 0 ? "no pods" : pods.map(p => `${p.name} ${p.terminating ? "terminating" : p.ready ? "ready" : "not ready"}`).join(", ");
         throw new TDengineUnreachableError({
@@ -73,8 +74,14 @@ export async function openRoute(kube: ClusterObjects, inputs: LifecycleInputs): 
             lastError: `no ready pod among those that stay (${seen})`,
         });
     }
-    const tunnel: Tunnel = await kube.openTunnel(pod.name, REST_PORT);
-    return { url: tunnel.url, via: `a port-forward to pod ${pod.name} port ${REST_PORT} in ${kube.describe()}`, close: () => tunnel.close() };
+    // A forward that fails (taosAdapter not listening yet, the pod going away) moves to another ready pod.
+    const tunnel: Tunnel = await kube.openTunnel(pod.name, REST_PORT, async () => usable(await kube.pods()).map(p => p.name));
+    const where = kube.describe();
+    return {
+        url: tunnel.url,
+        get via() { return `a port-forward to pod ${tunnel.pod} port ${REST_PORT} in ${where}`; },
+        close: () => tunnel.close(),
+    };
 }
 
 export interface ConnectOptions {
