@@ -1,8 +1,8 @@
 /**
  * What the lifecycle needs from Kubernetes, for one TDengine cluster: its StatefulSet's size, its pods,
  * its data volumes, and a way into a pod's REST port. Written against @kubernetes/client-node, which is
- * loaded inside each function: this code runs in a serialized dynamic provider, where a module captured
- * at load time (or a KubeConfig instance) does not survive serialization.
+ * loaded inside each function: the provider host loads this module for every step, and a step that never
+ * talks to Kubernetes does not pay for loading the client.
  */
 import type * as k8sClient from "@kubernetes/client-node";
 import * as net from "node:net";

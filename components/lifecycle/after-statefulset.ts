@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
-import { StepTiming, delegatingProvider, diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
 import { withPollInterval } from "./wait";
@@ -24,9 +24,7 @@ function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes
 export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
     const step = "the step after the StatefulSet";
     return {
-        async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-            return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
-        },
+        diff: diffLifecycleProps,
         async create(props: Record<string, unknown>) {
             const inputs = lifecycleInputsOf(props);
             const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,

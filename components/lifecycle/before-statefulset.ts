@@ -3,7 +3,7 @@
  * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StepTiming, delegatingProvider, diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { beforeStatefulSet, destroyVolumes } from "./steps";
 import { withPollInterval } from "./wait";
@@ -14,9 +14,7 @@ type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> }
 export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
     const step = "the step before the StatefulSet";
     return {
-        async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-            return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
-        },
+        diff: diffLifecycleProps,
         async create(props: Record<string, unknown>) {
             const inputs = lifecycleInputsOf(props);
             const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,

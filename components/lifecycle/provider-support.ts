@@ -7,7 +7,7 @@
  *   by name: the code that runs, as ordinary modules of this package;
  * - `delegatingProvider(__filename, "<factory name>")`: the provider Pulumi serializes into the state. Its
  *   methods only find this package from the program's directory, `require()` that module and delegate to
- *   the factory's provider. `pulumi.runtime.serializeFunction` then captures a few strings instead of every
+ *   the factory's provider; its diff, pure, is serialized whole (a preview then loads no step code). `pulumi.runtime.serializeFunction` then captures a few strings instead of every
  *   function of the lifecycle (about 80 KB per step, a second or more of serializing at every preview),
  *   and the code runs as ordinary modules, so its error classes stay `Error`s.
  */
@@ -45,11 +45,13 @@ export interface ImplementationRef {
  * The provider Pulumi serializes for a step whose factory `factory` is exported by the module `moduleFile`
  * (pass `__filename`). See the top of this file.
  */
-export function delegatingProvider(moduleFile: string, factory: string): pulumi.dynamic.ResourceProvider {
+export function delegatingProvider(moduleFile: string, factory: string,
+    diff: NonNullable<pulumi.dynamic.ResourceProvider["diff"]> = diffLifecycleProps): pulumi.dynamic.ResourceProvider {
     const ref = implementationRef(moduleFile, factory);
-    // Each method is serialized with only `ref` and `loadImplementation` (which captures nothing).
+    // Each method is serialized with only `ref` and `loadImplementation` (which captures nothing), except
+    // diff: a pure function of the inputs, serialized whole, so a preview loads none of the step's code.
     return {
-        diff: (id, olds, news) => loadImplementation(ref).diff?.(id, olds, news) ?? Promise.resolve({}),
+        diff,
         create: inputs => loadImplementation(ref).create(inputs),
         update: (id, olds, news) => loadImplementation(ref).update?.(id, olds, news) ?? Promise.resolve({ outs: news }),
         delete: (id, props) => loadImplementation(ref).delete?.(id, props) ?? Promise.resolve(),
@@ -114,6 +116,11 @@ function loadImplementation(ref: ImplementationRef): pulumi.dynamic.ResourceProv
 export function diffLifecycleInputs(olds: Partial<LifecycleInputs>, news: Partial<LifecycleInputs>): pulumi.dynamic.DiffResult {
     const changed = LIFECYCLE_INPUT_KEYS.filter(k => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
     return { changes: changed.length > 0, replaces: [] };
+}
+
+/** The steps' diff, as the provider host calls it: a change of any input runs the step again, never a replacement. */
+export async function diffLifecycleProps(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+    return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
 }
 
 /** The inputs as the step reads them: only the known keys, so outputs of an earlier run never leak in. */
