@@ -1,11 +1,12 @@
 /**
  * What the lifecycle needs from Kubernetes, for one TDengine cluster: its StatefulSet's size, its pods,
  * its data volumes, and a way into a pod's REST port. Written against @kubernetes/client-node, which is
- * loaded inside each function: this code runs in a serialized dynamic provider, where a module captured
- * at load time (or a KubeConfig instance) does not survive serialization.
+ * loaded inside each function: the provider host loads this module for every step, and a step that never
+ * talks to Kubernetes does not pay for loading the client.
  */
 import type * as k8sClient from "@kubernetes/client-node";
 import * as net from "node:net";
+import { Writable } from "node:stream";
 import { ordinalOfPod, ordinalOfPvc, selectorLabels } from "../names";
 
 /** Which Kubernetes API to talk to: the same kubeconfig and context as the component's provider. */
@@ -30,11 +31,16 @@ export interface VolumeState {
     /** `spec.resources.requests.storage`: the size asked for (a resize in progress included). */
     size?: string;
     storageClassName?: string;
+    /** `metadata.uid` and `metadata.resourceVersion` when listed: a delete applies to this very object only. */
+    uid?: string;
+    resourceVersion?: string;
 }
 
 /** A local URL that reaches a pod's port; close it when done. */
 export interface Tunnel {
     url: string;
+    /** The pod new connections are forwarded to: another one after a forward to it failed. */
+    readonly pod: string;
     close(): void;
 }
 
@@ -45,13 +51,24 @@ export interface ClusterObjects {
     pods(): Promise<PodState[]>;
     /** The StatefulSet's data PVCs (`taosdata-<sts>-<ordinal>`). */
     dataVolumes(): Promise<VolumeState[]>;
-    deleteVolume(name: string): Promise<void>;
+    /**
+     * Deletes the PVC as it was listed (preconditions on its UID and resourceVersion, as
+     * cockroach-operator's pruner does): true when it is gone, false when the PVC of that name is no
+     * longer the one listed (the StatefulSet re-created it for a new pod meanwhile, or it changed): kept.
+     */
+    deleteVolume(volume: VolumeState): Promise<boolean>;
     /** Asks for a larger volume (the StorageClass must allow expansion). */
     resizeVolume(name: string, size: string): Promise<void>;
     /** Deletes a pod; its StatefulSet starts it again. */
     deletePod(name: string): Promise<void>;
-    /** A port-forward to a pod's port through the API server. */
-    openTunnel(pod: string, port: number): Promise<Tunnel>;
+    /**
+     * A port-forward to a pod's port through the API server, one forward per local connection. A forward
+     * the API server reports failed (on the error channel: nothing listens on the port yet, the pod is
+     * gone) ends its connection at once, so the client sees a reset instead of waiting out its timeout,
+     * and the next connection goes to the first of `alternatives()` that has not failed (the same pod
+     * when there is no other).
+     */
+    openTunnel(pod: string, port: number, alternatives?: () => Promise<string[]>): Promise<Tunnel>;
     /** Where this talks to, for messages: context and namespace, never credentials. */
     describe(): string;
 }
@@ -85,6 +102,12 @@ export function loadKubeConfig(target: KubeTarget): k8sClient.KubeConfig {
 
 function isNotFound(err: unknown): boolean {
     return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 404;
+}
+
+/** The API server's 409 for a delete whose preconditions (UID, resourceVersion) no longer hold. */
+function isPreconditionFailed(err: unknown): boolean {
+    const e = err as { code?: unknown; body?: unknown };
+    return typeof err === "object" && err !== null && e.code === 409 && /Precondition failed/.test(String(e.body ?? ""));
 }
 
 /** Deleting what is already gone is done. */
@@ -149,15 +172,26 @@ export class KubeClusterObjects implements ClusterObjects {
             const name = pvc.metadata?.name ?? "";
             const ordinal = ordinalOfPvc(this.statefulSet, name);
             if (ordinal !== undefined && pvc.metadata?.deletionTimestamp === undefined) {
-                volumes.push({ name, ordinal, size: pvc.spec?.resources?.requests?.storage, storageClassName: pvc.spec?.storageClassName });
+                volumes.push({ name, ordinal, size: pvc.spec?.resources?.requests?.storage, storageClassName: pvc.spec?.storageClassName,
+                    uid: pvc.metadata?.uid, resourceVersion: pvc.metadata?.resourceVersion });
             }
         }
         return volumes.sort((a, b) => a.ordinal - b.ordinal);
     }
 
-    async deleteVolume(name: string): Promise<void> {
+    async deleteVolume(volume: VolumeState): Promise<boolean> {
         const core = loadKubeConfig(this.target).makeApiClient(clientModule().CoreV1Api);
-        await deleteIgnoringNotFound(() => core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }));
+        const preconditions = { uid: volume.uid, resourceVersion: volume.resourceVersion };
+        try {
+            await deleteIgnoringNotFound(() => core.deleteNamespacedPersistentVolumeClaim({ name: volume.name, namespace: this.namespace,
+                body: { preconditions } }));
+            return true;
+        } catch (err) {
+            if (isPreconditionFailed(err)) {
+                return false;
+            }
+            throw err;
+        }
     }
 
     async resizeVolume(name: string, size: string): Promise<void> {
@@ -173,26 +207,55 @@ export class KubeClusterObjects implements ClusterObjects {
         await deleteIgnoringNotFound(() => core.deleteNamespacedPod({ name, namespace: this.namespace }));
     }
 
-    async openTunnel(pod: string, port: number): Promise<Tunnel> {
+    async openTunnel(pod: string, port: number, alternatives: () => Promise<string[]> = async () => [pod]): Promise<Tunnel> {
         const k8s = clientModule();
         const forward = new k8s.PortForward(loadKubeConfig(this.target));
         const namespace = this.namespace;
         const sockets = new Set<net.Socket>();
+        const failed = new Set<string>();
+        let current = pod;
+        let choosing: Promise<void> | undefined;
+        const chooseAnother = (): Promise<void> => choosing ??= alternatives()
+            .then(pods => {
+                const fresh = pods.filter(p => !failed.has(p));
+                if (fresh.length === 0) {
+                    failed.clear(); // every pod failed once: try them again in order
+                }
+                current = (fresh.length > 0 ? fresh : pods)[0] ?? current;
+            }, () => undefined)
+            .finally(() => { choosing = undefined; });
         // One port-forward stream per local connection: a stream that dies (a long `drop dnode`) takes
         // only its own request with it, and the next request opens a fresh one.
         const server = net.createServer(socket => {
             sockets.add(socket);
             socket.on("close", () => sockets.delete(socket));
             socket.on("error", () => socket.destroy());
-            forward.portForward(namespace, pod, [port], socket, null, socket)
+            const target = current;
+            const forwardFailed = (): void => {
+                socket.destroy();
+                if (target === current && !failed.has(target)) {
+                    failed.add(target);
+                    void chooseAnother();
+                }
+            };
+            const errors = new Writable({
+                // The channel's first frame only names the port: client-node hands it over empty.
+                write(chunk: Buffer, _encoding, done) {
+                    if (chunk.length > 0) {
+                        forwardFailed();
+                    }
+                    done();
+                },
+            });
+            forwardSocket(forward.portForward(namespace, target, [port], socket, errors, socket))
                 .then(ws => {
-                    const close = (): void => {
-                        const open = typeof ws === "function" ? ws() : ws;
-                        open?.close();
-                    };
-                    socket.on("close", close);
+                    // The API server closes the stream when the pod's side ends: end ours too (after what
+                    // was already written), so no request waits on a stream that is gone.
+                    ws.on("close", () => socket.end());
+                    ws.on("error", forwardFailed);
+                    socket.on("close", () => ws.close());
                 })
-                .catch(() => socket.destroy());
+                .catch(forwardFailed);
         });
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
@@ -201,6 +264,7 @@ export class KubeClusterObjects implements ClusterObjects {
         const address = server.address() as net.AddressInfo;
         return {
             url: `http://127.0.0.1:${address.port}`,
+            get pod() { return current; },
             close: () => {
                 server.close();
                 for (const socket of sockets) {
@@ -210,3 +274,19 @@ export class KubeClusterObjects implements ClusterObjects {
         };
     }
 }
+
+/** The WebSocket of a port-forward (client-node returns it, or a getter for it when it retries). */
+interface ForwardSocket {
+    on(event: "close" | "error", listener: () => void): void;
+    close(): void;
+}
+
+async function forwardSocket(forwarding: Promise<unknown>): Promise<ForwardSocket> {
+    const ws = await forwarding;
+    const open = typeof ws === "function" ? (ws as () => unknown)() : ws;
+    if (open === null || open === undefined) {
+        throw new Error("port-forward: no WebSocket");
+    }
+    return open as ForwardSocket;
+}
+

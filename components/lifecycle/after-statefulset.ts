@@ -5,10 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
-import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { wantedMnodes } from "./mnodes";
+import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
+import { withPollInterval } from "./wait";
 
 type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
@@ -21,34 +22,46 @@ function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes
     };
 }
 
-export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
-    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        const diff = diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
-        // A cluster whose last run left another mnode count than its size wants (2 mnodes on 2 dnodes, as an
-        // earlier version's 3 → 2 did) is brought to it by the next `pulumi up` (docs/tdengine.md#two-mnodes).
-        const recorded = Array.isArray(olds.mnodes) ? olds.mnodes.length : undefined;
-        const replicas = lifecycleInputsOf(news).replicas;
-        const offCount = recorded !== undefined && typeof replicas === "number" && recorded !== wantedMnodes(replicas);
-        return offCount ? { ...diff, changes: true } : diff;
-    },
-    async create(props: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(props);
-        const result = await withClearErrors("the step after the StatefulSet",
-            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs));
-        return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
-    },
-    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(news);
-        const previous = lifecycleInputsOf(olds).password;
-        const result = await withClearErrors("the step after the StatefulSet",
-            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous));
-        return { outs: { ...inputs, ...report(result) } };
-    },
-    // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.
-    async delete() {
-        return;
-    },
-};
+/**
+ * The step's diff: any input changed, or the last run left another mnode count than the cluster's size wants
+ * (2 mnodes on 2 dnodes, as an earlier version's 3 → 2 did), so the next `pulumi up` brings it there
+ * (docs/tdengine.md#two-mnodes). Pure, so it is serialized whole and a preview loads no step code.
+ */
+export async function diffAfterStatefulSet(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+    const diff = await diffLifecycleProps(id, olds, news);
+    const recorded = Array.isArray(olds.mnodes) ? olds.mnodes.length : undefined;
+    const replicas = lifecycleInputsOf(news).replicas;
+    const offCount = recorded !== undefined && typeof replicas === "number" && recorded !== wantedMnodes(replicas);
+    return offCount ? { ...diff, changes: true } : diff;
+}
+
+/** The step's provider: what runs in the provider host (through {@link afterStatefulSetProvider}) and in tests. */
+export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
+    const step = "the step after the StatefulSet";
+    return {
+        diff: diffAfterStatefulSet,
+        async create(props: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(props);
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs)));
+            return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...report(result) } };
+        },
+        async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(news);
+            const previous = lifecycleInputsOf(olds).password;
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs, previous)));
+            return { outs: { ...inputs, ...report(result) } };
+        },
+        // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.
+        async delete() {
+            return;
+        },
+    };
+}
+
+/** What Pulumi serializes: finds this module from the program's directory and runs {@link afterStatefulSetSteps}. */
+export const afterStatefulSetProvider = delegatingProvider(__filename, "afterStatefulSetSteps", diffAfterStatefulSet);
 
 /** Waits for the dnodes, ensures mnodes, deletes removed pods' volumes; reports dnodes and mnodes. */
 export class AfterStatefulSet extends pulumi.dynamic.Resource {

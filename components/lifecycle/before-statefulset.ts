@@ -3,34 +3,41 @@
  * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { beforeStatefulSet, destroyVolumes } from "./steps";
+import { withPollInterval } from "./wait";
 
 type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
-export const beforeStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
-    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
-    },
-    async create(props: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(props);
-        const result = await withClearErrors("the step before the StatefulSet",
-            () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs));
-        return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...result } };
-    },
-    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(news);
-        const previous = lifecycleInputsOf(olds).password;
-        const result = await withClearErrors("the step before the StatefulSet",
-            () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`), inputs, previous));
-        return { outs: { ...inputs, ...result } };
-    },
-    async delete(_id: string, props: Record<string, unknown>) {
-        const inputs = lifecycleInputsOf(props);
-        await withClearErrors("deleting the data volumes", () => destroyVolumes(realStepContext(inputs, `${inputs.instance} destroy`), inputs));
-    },
-};
+/** The step's provider: what runs in the provider host (through {@link beforeStatefulSetProvider}) and in tests. */
+export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
+    const step = "the step before the StatefulSet";
+    return {
+        diff: diffLifecycleProps,
+        async create(props: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(props);
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`, timing), inputs)));
+            return { id: `${inputs.namespace}/${inputs.statefulSet}`, outs: { ...inputs, ...result } };
+        },
+        async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(news);
+            const previous = lifecycleInputsOf(olds).password;
+            const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
+                () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`, timing), inputs, previous)));
+            return { outs: { ...inputs, ...result } };
+        },
+        async delete(_id: string, props: Record<string, unknown>) {
+            const inputs = lifecycleInputsOf(props);
+            await withClearErrors("deleting the data volumes", () => withPollInterval(timing.pollIntervalMs,
+                () => destroyVolumes(realStepContext(inputs, `${inputs.instance} destroy`, timing), inputs)));
+        },
+    };
+}
+
+/** What Pulumi serializes: finds this module from the program's directory and runs {@link beforeStatefulSetSteps}. */
+export const beforeStatefulSetProvider = delegatingProvider(__filename, "beforeStatefulSetSteps");
 
 /** Drops leaving dnodes before the StatefulSet shrinks; deletes the data volumes on destroy. */
 export class BeforeStatefulSet extends pulumi.dynamic.Resource {

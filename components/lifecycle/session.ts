@@ -3,10 +3,10 @@
  * either through a port-forward to a ready, staying pod (the default: works from any machine that can run
  * kubectl) or at a URL the user gave (programs that run inside the cluster).
  */
-import { ClusterObjects, KubeClusterObjects, Tunnel } from "../kube/cluster-objects";
+import { ClusterObjects, KubeClusterObjects, PodState, Tunnel } from "../kube/cluster-objects";
 import { DnodeAddressing, REST_PORT, podName } from "../names";
 import { TDengineAuthError, TDengineUnreachableError } from "../tdengine/errors";
-import { TDengineRest } from "../tdengine/rest";
+import { RetryPolicy, TDengineRest } from "../tdengine/rest";
 import { TDengine } from "../tdengine/types";
 import { runTransaction } from "./transaction";
 import { Progress } from "./wait";
@@ -62,8 +62,9 @@ export async function openRoute(kube: ClusterObjects, inputs: LifecycleInputs): 
     if (inputs.restUrl !== undefined && inputs.restUrl !== "") {
         return { url: inputs.restUrl, via: inputs.restUrl, close: () => undefined };
     }
+    const usable = (pods: PodState[]): PodState[] => pods.filter(p => p.ready && !p.terminating && p.ordinal < inputs.replicas);
     const pods = await kube.pods();
-    const pod = pods.find(p => p.ready && !p.terminating && p.ordinal < inputs.replicas);
+    const pod = usable(pods)[0];
     if (pod === undefined) {
         const seen = pods.length === 0 ? "no pods" : pods.map(p => `${p.name} ${p.terminating ? "terminating" : p.ready ? "ready" : "not ready"}`).join(", ");
         throw new TDengineUnreachableError({
@@ -74,8 +75,14 @@ export async function openRoute(kube: ClusterObjects, inputs: LifecycleInputs): 
             lastError: `no ready pod among those that stay (${seen})`,
         });
     }
-    const tunnel: Tunnel = await kube.openTunnel(pod.name, REST_PORT);
-    return { url: tunnel.url, via: `a port-forward to pod ${pod.name} port ${REST_PORT} in ${kube.describe()}`, close: () => tunnel.close() };
+    // A forward that fails (taosAdapter not listening yet, the pod going away) moves to another ready pod.
+    const tunnel: Tunnel = await kube.openTunnel(pod.name, REST_PORT, async () => usable(await kube.pods()).map(p => p.name));
+    const where = kube.describe();
+    return {
+        url: tunnel.url,
+        get via() { return `a port-forward to pod ${tunnel.pod} port ${REST_PORT} in ${where}`; },
+        close: () => tunnel.close(),
+    };
 }
 
 export interface ConnectOptions {
@@ -84,6 +91,8 @@ export interface ConnectOptions {
     /** Passwords root may still have: the one before a change, TDengine's default. Tried in order. */
     previousPasswords: string[];
     progress: Progress;
+    /** The REST client's retries; undefined = its default. */
+    retry?: RetryPolicy;
 }
 
 /**
@@ -97,6 +106,7 @@ export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
         password,
         dropDnodeTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
         log: o.progress,
+        retry: o.retry,
     });
     const wanted = client(o.inputs.password);
     try {

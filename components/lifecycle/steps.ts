@@ -5,6 +5,7 @@
  */
 import { ClusterObjects } from "../kube/cluster-objects";
 import { podName } from "../names";
+import { RetryPolicy } from "../tdengine/rest";
 import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
 import { DEFAULT_ROOT_PASSWORD } from "../types";
 import { ensureMnodes, waitForClusterAlive, waitForDnodesReady } from "./mnodes";
@@ -18,6 +19,8 @@ export interface StepContext {
     kube: ClusterObjects;
     openRoute(kube: ClusterObjects, inputs: LifecycleInputs): Promise<Route>;
     progress: Progress;
+    /** The REST client's retries; undefined = its default. */
+    retry?: RetryPolicy;
 }
 
 export interface BeforeStatefulSetResult {
@@ -116,7 +119,7 @@ async function withTDengine<T>(ctx: StepContext, inputs: LifecycleInputs, previo
     const route = await ctx.openRoute(ctx.kube, inputs);
     try {
         const previousPasswords = [previousPassword, DEFAULT_ROOT_PASSWORD].filter((p): p is string => p !== undefined);
-        const td = await connectTDengine({ route, inputs, previousPasswords, progress: ctx.progress });
+        const td = await connectTDengine({ route, inputs, previousPasswords, progress: ctx.progress, retry: ctx.retry });
         return await work(td);
     } finally {
         route.close();

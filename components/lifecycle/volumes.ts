@@ -29,11 +29,14 @@ export async function deleteStaleVolumes(kube: ClusterObjects, dnodes: DnodeInfo
         v.ordinal >= current && v.ordinal < o.replicas
         && !pods.some(p => p.ordinal === v.ordinal)
         && !isListed(dnodes, o.addressing, v.ordinal));
+    const deleted: string[] = [];
     for (const volume of stale) {
         o.progress(`delete PVC ${volume.name}: left by a dnode that was dropped, it could never rejoin`);
-        await kube.deleteVolume(volume.name);
+        if (await deleteAsListed(kube, volume, o.progress)) {
+            deleted.push(volume.name);
+        }
     }
-    return stale.map(v => v.name);
+    return deleted;
 }
 
 /** After a scale-down: once each removed pod is gone, delete its PVC. */
@@ -51,20 +54,32 @@ export async function deleteRemovedVolumes(kube: ClusterObjects, dnodes: DnodeIn
             return { done: pod === undefined, seen: pod ? `pod ${pod.name} still there` : "pod gone" };
         }, { what: `the pod of ${volume.name} to be gone`, timeoutMs: o.timeoutMs, progress: o.progress });
         o.progress(`delete PVC ${volume.name}: its dnode was dropped and its pod is gone`);
-        await kube.deleteVolume(volume.name);
-        deleted.push(volume.name);
+        if (await deleteAsListed(kube, volume, o.progress)) {
+            deleted.push(volume.name);
+        }
     }
     return deleted;
 }
 
 /** On destroy, once the StatefulSet is gone: every data PVC of the cluster, as the seed's clean-up does. */
 export async function deleteAllVolumes(kube: ClusterObjects, progress: Progress): Promise<string[]> {
-    const volumes = await kube.dataVolumes();
-    for (const volume of volumes) {
+    const deleted: string[] = [];
+    for (const volume of await kube.dataVolumes()) {
         progress(`delete PVC ${volume.name}`);
-        await kube.deleteVolume(volume.name);
+        if (await deleteAsListed(kube, volume, progress)) {
+            deleted.push(volume.name);
+        }
     }
-    return volumes.map(v => v.name);
+    return deleted;
+}
+
+/** Deletes the PVC only if it is still the one listed: one the StatefulSet re-created meanwhile belongs to a new pod. */
+async function deleteAsListed(kube: ClusterObjects, volume: VolumeState, progress: Progress): Promise<boolean> {
+    const deleted = await kube.deleteVolume(volume);
+    if (!deleted) {
+        progress(`kept PVC ${volume.name}: it changed since it was listed (re-created for a new pod?); the next run looks at it again`);
+    }
+    return deleted;
 }
 
 function isListed(dnodes: DnodeInfo[], addressing: DnodeAddressing, ordinal: number): boolean {

@@ -3,6 +3,7 @@
  * sleeps a fixed time in the hope that it does.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ClearError } from "../errors";
 
 /** Reports progress to the person running `pulumi up`. */
@@ -12,6 +13,14 @@ export type Progress = (message: string) => void;
 export const POLL_INTERVAL_MS = 250;
 /** The first polls come sooner and back off to the interval: most waits (a new mnode turning follower) end within it. */
 const FIRST_POLL_MS = 20;
+
+/** The poll interval of every wait inside {@link withPollInterval}'s work (tests shorten it). */
+const pollInterval = new AsyncLocalStorage<number>();
+
+/** Runs `work` with every wait in it polling every `intervalMs` instead of {@link POLL_INTERVAL_MS}. */
+export function withPollInterval<T>(intervalMs: number | undefined, work: () => T): T {
+    return intervalMs === undefined ? work() : pollInterval.run(intervalMs, work);
+}
 
 export interface WaitOptions {
     /** What is being waited for, for the timeout message: "dnode 4 to leave `show dnodes`". */
@@ -36,7 +45,7 @@ export async function waitFor<T>(
     probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions,
 ): Promise<T | undefined> {
     const deadline = Date.now() + options.timeoutMs;
-    const interval = options.intervalMs ?? POLL_INTERVAL_MS;
+    const interval = options.intervalMs ?? pollInterval.getStore() ?? POLL_INTERVAL_MS;
     let next = Math.min(FIRST_POLL_MS, interval);
     let lastSeen = "";
     for (;;) {

@@ -2,7 +2,7 @@
  * What each lifecycle step adds on top of TDengine's own work, against the stand-in at real speed
  * (timeScale 1: create mnode ~4.6 s, drop of an empty dnode 0.25 s + 0.5 s until it is gone, as captured).
  *
- *   npx ts-node --transpile-only tests/bench/hooks.ts
+ * Run by `npm run bench` (tests/e2e/bench.ts), or alone:  npx ts-node --transpile-only tests/bench/hooks.ts
  *
  * For each phase it prints the wall time, the time TDengine was busy (from the stand-in's event log: each
  * statement from its start to its result, and each new mnode from `Create OK`'s start until it serves),
@@ -15,12 +15,13 @@ import { FakeKubernetes } from "../lifecycle/fake-kubernetes";
 import { addressing, stepInputs } from "../lifecycle/fixture";
 
 
-async function main(): Promise<void> {
+/** The table: a header row, then one row per phase. */
+export async function hookBenchmark(): Promise<string[][]> {
     const standin = new TDengineStandin({ rootPassword: "Td-Bench-1", timeScale: 1 });
     const url = await standin.start();
     const kube = new FakeKubernetes(standin, addressing, "tdengine");
     const kubeconfig = await kube.serve();
-    const engine = new Engine(kube);
+    const engine = new Engine(kube, {});
     const inputs = (replicas: number) => stepInputs(replicas, { password: "Td-Bench-1", restUrl: url, kubeconfig },
         { dropDnodeTimeoutSeconds: 600, readyTimeoutSeconds: 120 });
     const rows: string[][] = [["phase", "wall s", "TDengine busy s", "added by the steps s", "statements"]];
@@ -42,10 +43,15 @@ async function main(): Promise<void> {
     await phase("destroy", () => engine.destroy());
     await standin.stop();
     await kube.close();
-    const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
-    for (const r of rows) {
-        console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
-    }
+    return rows;
 }
 
-main().catch(err => { console.error(err); process.exit(1); });
+/** Columns padded to their widest cell. */
+export function table(rows: string[][]): string {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
+    return rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+if (require.main === module) {
+    hookBenchmark().then(rows => console.log(table(rows)), err => { console.error(err); process.exit(1); });
+}

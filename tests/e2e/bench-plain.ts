@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as manifests from "../../components/manifests";
 
+// Its own namespace when it is deployed next to the component's cluster (the no-change preview's baseline).
 const spec: manifests.ClusterSpec = {
-    name: "tdengine", namespace: "tdengine-bench", replicas: 3, image: "tdengine/tdengine:3.3.7.5", imagePullPolicy: "IfNotPresent",
+    name: "tdengine", namespace: new pulumi.Config().get("namespace") ?? "tdengine-bench", replicas: 3, image: "tdengine/tdengine:3.3.7.5", imagePullPolicy: "IfNotPresent",
     storageSize: "5Gi", timezone: "UTC", taosConfig: {}, serviceType: "ClusterIP", clusterDomain: "cluster.local",
 };
 new k8s.core.v1.Namespace("namespace", { metadata: manifests.namespaceMetadata(spec.name, spec.namespace) });

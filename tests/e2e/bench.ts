@@ -4,16 +4,23 @@
  * the wall time split into: waiting on Kubernetes (the Kubernetes resources' steps, mostly the StatefulSet
  * rollout), TDengine's own work (statements and mnode start-up, from the stand-in's log), what our
  * lifecycle steps add on top, and the rest (engine, language host, program). Then `pulumi preview` of the
- * component against a plain program registering the same bare Kubernetes objects, as a ratio.
+ * component against a plain program registering the same bare Kubernetes objects, as ratios (from scratch and
+ * with no changes), the size of each serialized lifecycle step (in the state and as serialized now), module
+ * load times, and the hook benchmark (tests/bench/hooks.ts).
  */
-import { Interval, tdengineBusy, union } from "../bench/tdengine-busy";
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startLocalCluster } from "./cluster/local-cluster";
 import { watchPods } from "./cluster/pod-watcher";
 import { Entrypoint } from "./harness/entrypoint";
-import { PulumiWorkspace, toolchainBin } from "./harness/pulumi";
+import { PulumiWorkspace, repoRoot, toolchainBin } from "./harness/pulumi";
+import { afterStatefulSetProvider } from "../../components/lifecycle/after-statefulset";
+import { beforeStatefulSetProvider } from "../../components/lifecycle/before-statefulset";
+import { hookBenchmark, table } from "../bench/hooks";
+import { Interval, tdengineBusy, union } from "../bench/tdengine-busy";
 import { StandinProcess } from "./harness/standin-process";
 
 const PASSWORD = "Td-Bench-Pass-2";
@@ -47,6 +54,42 @@ function median(values: number[]): number {
     return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Each lifecycle step's provider as Pulumi serializes it at every preview and up: characters and ms. */
+async function serializedSteps(): Promise<string[][]> {
+    const rows = [["step", "serialized characters", "serializing ms"]];
+    for (const [name, provider] of [["before the StatefulSet", beforeStatefulSetProvider], ["after the StatefulSet", afterStatefulSetProvider]] as const) {
+        const started = process.hrtime.bigint();
+        const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+        rows.push([name, String(sf.text.length), (Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)]);
+    }
+    return rows;
+}
+
+/** What loading the program's modules costs in a fresh node process (the language host loads them at every run). */
+function moduleLoading(): string[][] {
+    const rows = [["module (fresh node process)", "load ms"]];
+    const load = (label: string, code: string, preload: string[] = []): void => {
+        const out = execFileSync(process.execPath, [...preload, "-e",
+            `const t = process.hrtime.bigint(); ${code}; process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6))`],
+        { cwd: repoRoot, encoding: "utf8" });
+        rows.push([label, Number(out).toFixed(0)]);
+    };
+    load("@pulumi/pulumi", `require("@pulumi/pulumi")`);
+    load("@pulumi/kubernetes", `require("@pulumi/kubernetes")`);
+    load("the component (ts-node, transpile only)", `require("./components")`, ["-r", "ts-node/register/transpile-only"]);
+    return rows;
+}
+
+/** `__provider` of each dynamic resource in the stack's state: what the provider host deserializes. */
+async function providersInState(ws: PulumiWorkspace, stack: string): Promise<string[][]> {
+    const exported = JSON.parse((await ws.pulumi(["stack", "export", "--stack", stack])).stdout) as {
+        deployment: { resources?: Array<{ urn: string; type: string; inputs?: { __provider?: string } }> };
+    };
+    return [["resource", "__provider characters"], ...(exported.deployment.resources ?? [])
+        .filter(r => r.type.startsWith("pulumi-nodejs:dynamic"))
+        .map(r => [r.urn.split("::").pop() ?? r.urn, String(r.inputs?.__provider?.length ?? 0)])];
+}
+
 async function main(): Promise<void> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "tdengine-bench-"));
     const standin = await StandinProcess.start({ password: PASSWORD, timeScale: 1 });
@@ -56,14 +99,18 @@ async function main(): Promise<void> {
     const watcher = watchPods({ kubeconfig: cluster.kubeconfig, namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=tdengine",
         volumeName: "taosdata", onStarted: pod => entrypoint.started(pod), onStopped: pod => entrypoint.stopped(pod) });
     await watcher.synced;
-    const rows: string[][] = [["phase", "wall s", "Kubernetes s", "TDengine s", "our steps add s", "engine+program s"]];
+    const rows: string[][] = [["phase", "wall s", "Kubernetes s", "TDengine s", "our steps add s", "engine+program s", "wall - K8s - TDengine s"]];
+    const out: string[] = [];
     try {
         const ws = PulumiWorkspace.copyOfThisProject(path.join(workDir, "component"), cluster.kubeconfigPath, "bench");
-        await ws.pulumi(["stack", "init", "bench"]);
-        for (const [key, value] of [["namespace", NAMESPACE], ["replicas", "3"], ["timezone", "UTC"]]) {
-            await ws.pulumi(["config", "set", key, value, "--stack", "bench"]);
-        }
-        await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", "bench"]);
+        const configure = async (stack: string): Promise<void> => {
+            await ws.pulumi(["stack", "init", stack]);
+            for (const [key, value] of [["namespace", NAMESPACE], ["replicas", "3"], ["timezone", "UTC"]]) {
+                await ws.pulumi(["config", "set", key, value, "--stack", stack]);
+            }
+            await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", stack]);
+        };
+        await configure("bench");
 
         const phase = async (name: string, args: string[]): Promise<void> => {
             const eventLog = path.join(workDir, `${rows.length}.events.jsonl`);
@@ -77,46 +124,66 @@ async function main(): Promise<void> {
             const tdengine = union(tdengineBusy((await standin.events()).slice(seen)));
             const anyStep = union(steps.map(s => s.interval));
             rows.push([name, run.seconds.toFixed(1), (kubernetes / 1000).toFixed(1), (tdengine / 1000).toFixed(1),
-                (Math.max(lifecycle - tdengine, 0) / 1000).toFixed(1), (Math.max(run.seconds * 1000 - anyStep, 0) / 1000).toFixed(1)]);
+                (Math.max(lifecycle - tdengine, 0) / 1000).toFixed(1), (Math.max(run.seconds * 1000 - anyStep, 0) / 1000).toFixed(1),
+                (run.seconds - kubernetes / 1000 - tdengine / 1000).toFixed(1)]);
         };
         await phase("up (3 dnodes, 2 mnodes created)", ["up"]);
-        await ws.pulumi(["config", "set", "replicas", "4", "--stack", "bench"]);
-        await phase("scale up 3 -> 4", ["up"]);
-        await ws.pulumi(["config", "set", "replicas", "3", "--stack", "bench"]);
-        await phase("scale down 4 -> 3", ["up"]);
+        const inState = await providersInState(ws, "bench");
 
         // The same bare objects without the component: manifests.ts's specs, registered directly.
         const plain = PulumiWorkspace.copyOfThisProject(path.join(workDir, "plain"), cluster.kubeconfigPath, "bench");
         // The baseline program, moved to the project's root where the manifests are "./components".
         fs.writeFileSync(path.join(plain.dir, "index.ts"), fs.readFileSync(path.join(__dirname, "bench-plain.ts"), "utf8")
             .replace("../../components/manifests", "./components/manifests"));
-        await plain.pulumi(["stack", "init", "bench"]);
-        // Both previews plan the same creates: the component on a stack of its own that was never deployed.
-        await ws.pulumi(["stack", "init", "preview"]);
-        for (const [key, value] of [["namespace", NAMESPACE], ["replicas", "3"], ["timezone", "UTC"]]) {
-            await ws.pulumi(["config", "set", key, value, "--stack", "preview"]);
+        await plain.pulumi(["stack", "init", "scratch"]);
+        await plain.pulumi(["stack", "init", "deployed"]);
+        await plain.pulumi(["config", "set", "namespace", "tdengine-plain", "--stack", "deployed"]);
+        await plain.pulumi(["up", "--yes", "--skip-preview", "--stack", "deployed"]);
+
+        const previews = { component: [] as number[], plain: [] as number[], componentSame: [] as number[], plainSame: [] as number[] };
+        for (let i = 0; i < 3; i++) {
+            previews.componentSame.push((await ws.pulumi(["preview", "--stack", "bench"])).seconds);
+            previews.plainSame.push((await plain.pulumi(["preview", "--stack", "deployed"])).seconds);
         }
-        await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", "preview"]);
-        const previews = { component: [] as number[], plain: [] as number[] };
+        // Both previews from scratch plan the same creates: the component on a stack of its own that was never deployed.
+        await configure("preview");
         for (let i = 0; i < 3; i++) {
             previews.component.push((await ws.pulumi(["preview", "--stack", "preview"])).seconds);
-            previews.plain.push((await plain.pulumi(["preview", "--stack", "bench"])).seconds);
+            previews.plain.push((await plain.pulumi(["preview", "--stack", "scratch"])).seconds);
         }
-        await phase("destroy", ["destroy"]);
+        // What type-checking the program at every run (ts-node's default, undone by tsconfig.json) costs.
+        const typeChecked = (await ws.command("pulumi", ["preview", "--non-interactive", "--stack", "preview"],
+            { env: { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } })).seconds;
 
-        const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
-        process.stdout.write(`\n${rows.map(r => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n")}\n` +
-            "(Kubernetes and our steps from the engine's event log, whose timestamps are whole seconds; TDengine from the stand-in's log, in ms)\n\n");
-        const c = median(previews.component);
-        const p = median(previews.plain);
-        process.stdout.write(`pulumi preview of the same objects from scratch, median of 3, alternating:\n` +
-            `  component ${c.toFixed(1)} s   plain objects ${p.toFixed(1)} s   ratio ${(c / p).toFixed(2)}\n`);
+        await ws.pulumi(["config", "set", "replicas", "4", "--stack", "bench"]);
+        await phase("scale up 3 -> 4", ["up"]);
+        await ws.pulumi(["config", "set", "replicas", "3", "--stack", "bench"]);
+        await phase("scale down 4 -> 3", ["up"]);
+        await phase("destroy", ["destroy"]);
+        await plain.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "deployed"]);
+
+        out.push(table(rows),
+            "(Kubernetes and our steps from the engine's event log, whose timestamps are whole seconds; TDengine from the stand-in's log, in ms.",
+            " Target for a scale step: wall - K8s - TDengine <= 2 s.)", "");
+        const ratio = (a: number[], b: number[], label: string, target: number): string => {
+            const c = median(a);
+            const p = median(b);
+            return `  ${label}: component ${c.toFixed(1)} s   plain objects ${p.toFixed(1)} s   ratio ${(c / p).toFixed(2)} (target <= ${target})`;
+        };
+        out.push("pulumi preview, median of 3, alternating component and plain program:",
+            ratio(previews.component, previews.plain, "from scratch      ", 1.2),
+            ratio(previews.componentSame, previews.plainSame, "no changes        ", 1.2),
+            `  from scratch with the program type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false): ${typeChecked.toFixed(1)} s`, "");
+        out.push(table(inState), "", table(await serializedSteps()), "", table(moduleLoading()), "");
     } finally {
         await watcher.stop();
         await cluster.stop();
         await standin.stop();
         fs.rmSync(workDir, { recursive: true, force: true });
     }
+    out.push("What each lifecycle step adds on top of TDengine's own work (tests/bench/hooks.ts: stand-in at real speed, fake Kubernetes):",
+        table(await hookBenchmark()));
+    process.stdout.write(`\n${out.join("\n")}\n`);
 }
 
 main().catch(err => { console.error(err); process.exit(1); });

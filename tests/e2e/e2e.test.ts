@@ -192,7 +192,15 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
 
         it("replicas 3: the dnode is dropped before its pod is deleted, and its PVC is gone", async () => {
             await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK]);
-            const run = await timed("pulumi up (scale 4 -> 3)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK]));
+            // When the step's progress line reaches pulumi's output: while the step runs, not at the end of the run.
+            let output = "";
+            let progressShownAt: number | undefined;
+            const run = await timed("pulumi up (scale 4 -> 3)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK], {
+                onStdout: chunk => {
+                    output += chunk;
+                    progressShownAt ??= /drop dnode \d+ \(pod tdengine-3\)/.test(output) ? Date.now() : undefined;
+                },
+            }));
             const events = await td.standin.events();
             const dropSent = events.find(e => e.kind === "sql" && e.detail.startsWith("drop dnode"));
             const dropped = events.find(e => e.kind === "dnode.dropped" && e.detail.includes(endpoint(3)));
@@ -202,6 +210,8 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
             assert.deepEqual(await pvcNames(env), ["taosdata-tdengine-0", "taosdata-tdengine-1", "taosdata-tdengine-2"]);
             assert.equal((await td.standin.state()).dnodes.length, 3);
             assert.match(run.stdout, /drop dnode \d+ \(pod tdengine-3\)/, "the step's progress is shown by `pulumi up`");
+            assert.ok(progressShownAt !== undefined && progressShownAt < podStopped,
+                `the drop's progress line was shown (at ${progressShownAt}) while the run went on, before the StatefulSet removed pod tdengine-3 (at ${podStopped})`);
         });
 
         it("replicas 2 with a replica-3 database: pulumi up fails with the clear message, nothing dropped, StatefulSet still 3", async () => {
@@ -210,7 +220,14 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
             await ws.pulumi(["config", "set", "replicas", "2", "--stack", STACK]);
             const run = await timed("pulumi up (refused 3 -> 2)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK], { allowFailure: true }));
             assert.notEqual(run.code, 0);
-            assert.match(run.stdout + run.stderr, /cannot scale from 3 to 2 dnodes: database 'e2e' has replica 3; nothing was changed/);
+            // The whole refusal, exactly as the step threw it: one line, nothing of the error's class or of serialization around it.
+            const refusal = "cannot scale from 3 to 2 dnodes: database 'e2e' has replica 3; nothing was changed. " +
+                "Keep at least 3 dnodes, or lower those databases' replica first.";
+            // The diagnostics show it on a line of its own; the progress rows end with it.
+            const lines = (run.stdout + run.stderr).split("\n").map(l => l.trim()).filter(l => l.includes("cannot scale"));
+            assert.ok(lines.includes(`error: ${refusal}`), lines.join("\n"));
+            assert.ok(lines.every(l => l.endsWith(`error: ${refusal}`)), lines.join("\n"));
+            assert.doesNotMatch(run.stdout + run.stderr, /__f\d|ScaleDownRefusedError|failed: \{/);
             const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: NAMESPACE });
             assert.equal(sts.spec?.replicas, 3);
             assert.equal((await td.standin.events()).filter(e => e.kind === "sql" && e.detail.startsWith("drop")).length, dropsBefore);

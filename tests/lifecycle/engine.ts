@@ -4,8 +4,9 @@
  * the step after it; on destroy, the reverse. Progress lines are collected, not printed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { afterStatefulSetProvider } from "../../components/lifecycle/after-statefulset";
-import { beforeStatefulSetProvider } from "../../components/lifecycle/before-statefulset";
+import { afterStatefulSetSteps } from "../../components/lifecycle/after-statefulset";
+import { beforeStatefulSetSteps } from "../../components/lifecycle/before-statefulset";
+import { StepTiming } from "../../components/lifecycle/provider-support";
 import { LifecycleInputs } from "../../components/lifecycle/session";
 import { FakeKubernetes } from "./fake-kubernetes";
 
@@ -23,31 +24,43 @@ export interface UpResult {
     after?: Props;
 }
 
+/**
+ * The steps' timing in tests: the REST client's 6 attempts kept, its backoff (0.5 s doubling to 8 s) and
+ * the waits' 250 ms polls shortened about as much as the stand-in's timeScale shortens TDengine.
+ */
+export const TEST_TIMING: StepTiming = { retry: { attempts: 6, initialDelayMs: 5, maxDelayMs: 40 }, pollIntervalMs: 20 };
+
 export class Engine {
     before?: StepState;
     after?: StepState;
     readonly progress: string[] = [];
+    readonly beforeProvider: pulumi.dynamic.ResourceProvider;
+    readonly afterProvider: pulumi.dynamic.ResourceProvider;
 
-    constructor(readonly kube: FakeKubernetes) { }
+    /** `timing`: TEST_TIMING by default; the hook benchmark passes {} for production timing. */
+    constructor(readonly kube: FakeKubernetes, timing: StepTiming = TEST_TIMING) {
+        this.beforeProvider = beforeStatefulSetSteps(timing);
+        this.afterProvider = afterStatefulSetSteps(timing);
+    }
 
     /** `pulumi up` with these inputs. Throws what the first failing step throws, as the engine reports it. */
     async up(inputs: LifecycleInputs): Promise<UpResult> {
         const news = inputs as unknown as Props;
-        const beforeRan = await this.step(beforeStatefulSetProvider, "before", news);
+        const beforeRan = await this.step(this.beforeProvider, "before", news);
         this.kube.applyStatefulSet(inputs.replicas);
-        const afterRan = await this.step(afterStatefulSetProvider, "after", news);
+        const afterRan = await this.step(this.afterProvider, "after", news);
         return { beforeRan, afterRan, after: this.after?.outs };
     }
 
     /** `pulumi destroy`: the step after the StatefulSet, the StatefulSet, then the step before it. */
     async destroy(): Promise<void> {
         if (this.after) {
-            await this.quietly(() => afterStatefulSetProvider.delete?.(this.after?.id ?? "", this.after?.outs ?? {}));
+            await this.quietly(() => this.afterProvider.delete?.(this.after?.id ?? "", this.after?.outs ?? {}));
             this.after = undefined;
         }
         this.kube.deleteStatefulSet();
         if (this.before) {
-            await this.quietly(() => beforeStatefulSetProvider.delete?.(this.before?.id ?? "", this.before?.outs ?? {}));
+            await this.quietly(() => this.beforeProvider.delete?.(this.before?.id ?? "", this.before?.outs ?? {}));
             this.before = undefined;
         }
     }

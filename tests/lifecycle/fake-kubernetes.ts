@@ -6,14 +6,16 @@
  */
 import * as crypto from "node:crypto";
 import * as http from "node:http";
+import * as net from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { DnodeAddressing, dnodeEndpointForOrdinal, ordinalOfPvc, podName, pvcNameForOrdinal } from "../../components/names";
 import { TDengineStandin } from "../standin/standin";
 
 export interface KubeEvent {
     at: number;
     kind: "pod.created" | "pod.deleted" | "pod.exec" | "pvc.created" | "pvc.deleted" | "pvc.resized" | "statefulset.scaled"
-        | "statefulset.deleted";
+        | "statefulset.deleted" | "portforward.opened" | "portforward.refused";
     detail: string;
 }
 
@@ -22,6 +24,10 @@ interface Volume {
     dataOf?: string;
     size: string;
     storageClassName: string;
+    /** metadata.uid: new for every PVC created under the same name. */
+    uid: string;
+    /** metadata.resourceVersion: changes on every write. */
+    resourceVersion: string;
 }
 
 /** A pod created through the API (not one of the StatefulSet's), e.g. the backup pod. */
@@ -40,6 +46,29 @@ export interface ExecStreams {
 /** What an exec into a pod does; resolves to the command's exit code. */
 export type ExecHandler = (pod: OtherPod, container: string, command: string[], streams: ExecStreams) => Promise<number>;
 
+/** The few members of the `ws` package's server (client-node's own WebSocket library) the fake uses. */
+interface FakeWebSocket {
+    send(data: Buffer): void;
+    close(): void;
+    on(event: "message", listener: (data: Buffer) => void): void;
+    on(event: "close", listener: () => void): void;
+}
+interface WebSocketServer {
+    handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, done: (ws: FakeWebSocket) => void): void;
+}
+
+function webSocketServer(): WebSocketServer {
+    const ws = require("ws") as { WebSocketServer: new (o: object) => WebSocketServer }; // eslint-disable-line @typescript-eslint/no-require-imports
+    // client-node offers v5, v4 and v3.channel.k8s.io; the API server answers with one of them.
+    return new ws.WebSocketServer({ noServer: true, handleProtocols: (protocols: Set<string>) => protocols.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false });
+}
+
+/** A local port nothing listens on: a connection to it is refused, as to a taosAdapter that has not started. */
+const closedPort = 1;
+
+let lastResourceVersion = 1000;
+const nextResourceVersion = (): string => String(++lastResourceVersion);
+
 /** One StatefulSet, its pods and its PVCs, as the StatefulSet controller would keep them. */
 export class FakeKubernetes {
     replicas: number | undefined;
@@ -48,7 +77,10 @@ export class FakeKubernetes {
     readonly events: KubeEvent[] = [];
     /** Ordinals whose pods are running but not ready (e.g. a pod stuck starting). */
     readonly notReady = new Set<number>();
+    /** Ordinals whose pods are ready but where nothing listens on the REST port yet (taosAdapter starting). */
+    readonly restNotListening = new Set<number>();
     private server: http.Server | undefined;
+    private readonly webSockets = webSocketServer();
 
     /**
      * `restartDelayMs`: how long a deleted pod takes to run again. A real one takes many seconds
@@ -105,9 +137,7 @@ export class FakeKubernetes {
         const endpoint = dnodeEndpointForOrdinal(this.addressing, ordinal);
         let volume = this.volumes.get(ordinal);
         if (volume === undefined) {
-            volume = { ...this.template };
-            this.volumes.set(ordinal, volume);
-            this.record("pvc.created", pvcNameForOrdinal(this.addressing.statefulSet, ordinal));
+            volume = this.createVolume(ordinal);
         }
         const listed = this.standin.state().dnodes.some(d => d.endpoint === endpoint);
         // The image's entrypoint starts taosd on whatever the volume holds (captures/18 for a dropped dnode's data).
@@ -116,6 +146,14 @@ export class FakeKubernetes {
         volume.dataOf = endpoint;
         this.pods.add(ordinal);
         this.record("pod.created", podName(this.addressing, ordinal));
+    }
+
+    /** What the StatefulSet controller does for a pod whose PVC is missing: a new PVC, under the same name. */
+    createVolume(ordinal: number): Volume {
+        const volume: Volume = { ...this.template, uid: crypto.randomUUID(), resourceVersion: nextResourceVersion() };
+        this.volumes.set(ordinal, volume);
+        this.record("pvc.created", pvcNameForOrdinal(this.addressing.statefulSet, ordinal));
+        return volume;
     }
 
     deletePod(ordinal: number): void {
@@ -135,7 +173,9 @@ export class FakeKubernetes {
     /** Serves the API routes the lifecycle uses; resolves to a kubeconfig (YAML) pointing at them. */
     async serve(): Promise<string> {
         this.server = http.createServer((req, res) => this.route(req, res));
-        this.server.on("upgrade", (req: http.IncomingMessage, socket: Socket) => this.exec(req, socket));
+        // exec (the backup's taosdump) and port-forward (the steps' REST route) are both WebSocket upgrades.
+        this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => /\/exec(\?|$)/.test(req.url ?? "")
+            ? this.exec(req, socket as Socket) : this.upgrade(req, socket, head));
         await new Promise<void>(resolve => this.server?.listen(0, "127.0.0.1", resolve));
         const port = (this.server.address() as AddressInfo).port;
         return [
@@ -145,6 +185,48 @@ export class FakeKubernetes {
             "contexts:", "- name: fake", "  context:", "    cluster: fake", "    user: fake",
             "users:", "- name: fake", "  user:", "    token: fake-token", "",
         ].join("\n");
+    }
+
+    /**
+     * `pods/<pod>/portforward?ports=<port>` over a WebSocket (the v4.channel.k8s.io protocol client-node
+     * speaks): channel 0 carries the data, channel 1 errors, each starting with a frame of the port number
+     * (2 bytes, little endian). Data goes to the TDengine stand-in's REST port. As the kubelet does
+     * (pkg/kubelet/cri/streaming/portforward/websocket.go), a forward whose connection inside the pod is
+     * refused gets the error on channel 1, and the WebSocket is closed.
+     */
+    private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+        const url = new URL(req.url ?? "/", "http://x");
+        const match = new RegExp(`^/api/v1/namespaces/${this.addressing.namespace}/pods/${this.addressing.statefulSet}-(\\d+)/portforward$`).exec(url.pathname);
+        const ordinal = match ? Number(match[1]) : undefined;
+        if (ordinal === undefined || !this.pods.has(ordinal)) {
+            socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+            return;
+        }
+        const port = Number(url.searchParams.get("ports"));
+        this.webSockets.handleUpgrade(req, socket, head, ws => {
+            const frame = (channel: number, data: Buffer): Buffer => Buffer.concat([Buffer.from([channel]), data]);
+            const portBytes = Buffer.from([port & 0xff, port >> 8]);
+            ws.send(frame(0, portBytes));
+            ws.send(frame(1, portBytes));
+            const pod = podName(this.addressing, ordinal);
+            const target = this.restNotListening.has(ordinal) ? closedPort : Number(new URL(this.standin.url).port);
+            const upstream = net.connect(target, "127.0.0.1");
+            upstream.on("connect", () => this.record("portforward.opened", pod));
+            upstream.on("data", (data: Buffer) => ws.send(frame(0, data)));
+            upstream.on("end", () => ws.close());
+            upstream.on("error", (err: Error) => {
+                this.record("portforward.refused", pod);
+                ws.send(frame(1, Buffer.from(`error forwarding port ${port} to pod ${pod}, uid : failed to connect to localhost:${port} ` +
+                    `inside namespace "${pod}": dial tcp4 127.0.0.1:${port}: ${err.message.replace(/:\d+$/, "")}`)));
+                ws.close();
+            });
+            ws.on("message", (data: Buffer) => {
+                if (data[0] === 0 && data.length > 1) {
+                    upstream.write(data.subarray(1));
+                }
+            });
+            ws.on("close", () => upstream.destroy());
+        });
     }
 
     async close(): Promise<void> {
@@ -178,7 +260,7 @@ export class FakeKubernetes {
         }
         if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/persistentvolumeclaims`) {
             const items = [...this.volumes.entries()].sort(([a], [b]) => a - b).map(([i, v]) => ({
-                metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns },
+                metadata: { name: pvcNameForOrdinal(sts, i), namespace: ns, uid: v.uid, resourceVersion: v.resourceVersion },
                 spec: { storageClassName: v.storageClassName, resources: { requests: { storage: v.size } } },
             }));
             return send(200, { apiVersion: "v1", kind: "PersistentVolumeClaimList", metadata: {}, items });
@@ -215,6 +297,7 @@ export class FakeKubernetes {
             return void readBody(req).then(text => {
                 const patch = JSON.parse(text) as { spec?: { resources?: { requests?: { storage?: string } } } };
                 volume.size = patch.spec?.resources?.requests?.storage ?? volume.size;
+                volume.resourceVersion = nextResourceVersion();
                 this.record("pvc.resized", `${pvc[1]} ${volume.size}`);
                 send(200, { metadata: { name: pvc[1] } });
             });
@@ -224,13 +307,7 @@ export class FakeKubernetes {
             if (ordinal === undefined) {
                 return notFound();
             }
-            // kubernetes.io/pvc-protection: a PVC in use by a pod is only marked for deletion.
-            if (this.pods.has(ordinal)) {
-                return send(409, { kind: "Status", code: 409, message: `test refuses: ${pvc[1]} is in use by a running pod` });
-            }
-            this.volumes.delete(ordinal);
-            this.record("pvc.deleted", pvc[1]);
-            return send(200, { metadata: { name: pvc[1] } });
+            return void readBody(req).then(text => this.deleteVolumeRequest(ordinal, pvc[1], text, send));
         }
         send(404, { kind: "Status", code: 404, message: `fake apiserver: no route for ${req.method} ${url.pathname}` });
     }
@@ -333,6 +410,30 @@ export class FakeKubernetes {
                     socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8])));
                 }
             });
+
+    /** DELETE of a PVC, with the API server's checks of DeleteOptions.preconditions (409 Conflict when they fail). */
+    private deleteVolumeRequest(ordinal: number, name: string, body: string, send: (status: number, body: unknown) => void): void {
+        const volume = this.volumes.get(ordinal);
+        if (volume === undefined) {
+            return send(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 });
+        }
+        const preconditions = (body === "" ? {} : (JSON.parse(body) as { preconditions?: { uid?: string; resourceVersion?: string } })).preconditions ?? {};
+        const failed = preconditions.uid !== undefined && preconditions.uid !== volume.uid
+            ? `UID in precondition: ${preconditions.uid}, UID in object meta: ${volume.uid}`
+            : preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== volume.resourceVersion
+                ? `ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${volume.resourceVersion}`
+                : undefined;
+        if (failed !== undefined) {
+            return send(409, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Conflict", code: 409,
+                message: `Operation cannot be fulfilled on persistentvolumeclaims "${name}": Precondition failed: ${failed}` });
+        }
+        // kubernetes.io/pvc-protection: a PVC in use by a pod is only marked for deletion.
+        if (this.pods.has(ordinal)) {
+            return send(409, { kind: "Status", code: 409, message: `test refuses: ${name} is in use by a running pod` });
+        }
+        this.volumes.delete(ordinal);
+        this.record("pvc.deleted", name);
+        send(200, { metadata: { name } });
     }
 }
 

@@ -6,7 +6,7 @@
  * `require("../x")` of a local file inside a method.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -21,25 +21,67 @@ import { addressing, stepInputs } from "./fixture";
 
 const root = path.resolve(__dirname, "..", "..");
 
-/** What the provider host does with `__provider`, in a process of its own. */
+/**
+ * What the provider host does with `__provider`, in one process of its own for the whole run (as Pulumi
+ * starts one host per `pulumi up`): each provider text deserialized once and cached, then called. Reads
+ * one JSON request per line on stdin, answers one JSON line on stdout.
+ */
 const HOST = `
 const fs = require("fs");
-const [providerFile, method, argsFile] = process.argv.slice(1);
-const provider = require("require-from-string")(fs.readFileSync(providerFile, "utf8")).handler();
-const args = JSON.parse(fs.readFileSync(argsFile, "utf8"));
-provider[method](...args).then(
-    r => { process.stdout.write(JSON.stringify(r === undefined ? null : r)); },
-    e => { process.stderr.write(String(e && e.message || e)); process.exit(3); });
+const cache = {};
+let buffered = "";
+process.stdin.on("data", chunk => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf("\\n")) >= 0) {
+        const { id, providerFile, method, args } = JSON.parse(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        const text = fs.readFileSync(providerFile, "utf8");
+        const provider = cache[text] ??= require("require-from-string")(text).handler();
+        Promise.resolve().then(() => provider[method](...args)).then(
+            r => process.stdout.write(JSON.stringify({ id, value: r === undefined ? null : r }) + "\\n"),
+            e => process.stdout.write(JSON.stringify({ id, error: String(e && e.message || e), isError: e instanceof Error }) + "\\n"));
+    }
+});
 `;
 
-function runInFreshProcess(providerFile: string, method: string, args: unknown[]): Promise<unknown> {
-    const argsFile = path.join(path.dirname(providerFile), `${method}-${Date.now()}.json`);
-    fs.writeFileSync(argsFile, JSON.stringify(args));
-    return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["-e", HOST, providerFile, method, argsFile], { cwd: root, env: { ...process.env } },
-            (err, stdout, stderr) => err ? reject(new Error(`${method} failed in a fresh process: ${stderr || err.message}`))
-                : resolve(JSON.parse(stdout) as unknown));
-    });
+/** A provider host in a fresh `node` process, working directory the program's (this repository). */
+class ProviderHost {
+    private readonly child: ChildProcess;
+    private readonly waiting = new Map<number, (answer: { value?: unknown; error?: string; isError?: boolean }) => void>();
+    private next = 0;
+    /** The host's stderr: the steps' progress lines. */
+    stderr = "";
+
+    constructor() {
+        this.child = spawn(process.execPath, ["-e", HOST], { cwd: root, env: { ...process.env }, stdio: ["pipe", "pipe", "pipe"] });
+        this.child.stderr?.on("data", (chunk: Buffer) => { this.stderr += chunk.toString("utf8"); });
+        let buffered = "";
+        this.child.stdout?.on("data", (chunk: Buffer) => {
+            buffered += chunk.toString("utf8");
+            let nl: number;
+            while ((nl = buffered.indexOf("\n")) >= 0) {
+                const answer = JSON.parse(buffered.slice(0, nl)) as { id: number; value?: unknown; error?: string; isError?: boolean };
+                buffered = buffered.slice(nl + 1);
+                this.waiting.get(answer.id)?.(answer);
+                this.waiting.delete(answer.id);
+            }
+        });
+    }
+
+    /** Calls `method` of the provider serialized in `providerFile`; rejects with the message the engine would show. */
+    call(providerFile: string, method: string, args: unknown[]): Promise<unknown> {
+        const id = this.next++;
+        return new Promise((resolve, reject) => {
+            this.waiting.set(id, answer => answer.error === undefined ? resolve(answer.value)
+                : reject(Object.assign(new Error(answer.error), { thrownAnError: answer.isError })));
+            this.child.stdin?.write(`${JSON.stringify({ id, providerFile, method, args })}\n`);
+        });
+    }
+
+    stop(): void {
+        this.child.kill();
+    }
 }
 
 async function serialize(provider: pulumi.dynamic.ResourceProvider, dir: string, name: string): Promise<string> {
@@ -69,42 +111,53 @@ describe("dynamic providers survive serialization and run in a fresh node proces
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("serializes without capturing process.env, a KubeConfig or a socket", async () => {
+    it("serializes to a few KB that capture no code of the lifecycle, no environment value, KubeConfig or socket", async () => {
         for (const [name, provider] of [["before", beforeStatefulSetProvider], ["after", afterStatefulSetProvider]] as const) {
             const text = fs.readFileSync(await serialize(provider, dir, name), "utf8");
             assert.ok(!text.includes(process.env.HOME ?? "/nonexistent-home"), `${name}: no environment value baked in`);
             assert.ok(!/require\("\.\.?\//.test(text), `${name}: no relative require of a local file`);
+            assert.ok(!text.includes("drop dnode") && !text.includes("TDengineRest"), `${name}: the lifecycle's code is loaded, not serialized`);
+            assert.ok(text.length < 8_000, `${name}: ${text.length} characters serialized`);
         }
     });
 
-    it("creates, updates and deletes a 3 → 2 dnode cluster from the serialized code", async () => {
+    it("creates, updates and deletes a 3 → 2 dnode cluster from the serialized code, in one host process", async () => {
         const kubeconfig = await kube.serve();
         const inputs = (replicas: number): LifecycleInputs => stepInputs(replicas, { password: "Td-Serialized-5", restUrl: standin.url, kubeconfig });
         const before = await serialize(beforeStatefulSetProvider, dir, "before");
         const after = await serialize(afterStatefulSetProvider, dir, "after");
+        const host = new ProviderHost();
+        try {
+            const created = await host.call(before, "create", [inputs(3)]) as { id: string; outs: Record<string, unknown> };
+            assert.equal(created.id, "db/tdengine");
+            kube.applyStatefulSet(3);
+            const afterCreated = await host.call(after, "create", [inputs(3)]) as { outs: { mnodes: unknown[] } };
+            assert.equal(afterCreated.outs.mnodes.length, 3, "mnodes created from the serialized provider");
 
-        const created = await runInFreshProcess(before, "create", [inputs(3)]) as { id: string; outs: Record<string, unknown> };
-        assert.equal(created.id, "db/tdengine");
-        kube.applyStatefulSet(3);
-        const afterCreated = await runInFreshProcess(after, "create", [inputs(3)]) as { outs: { mnodes: unknown[] } };
-        assert.equal(afterCreated.outs.mnodes.length, 3, "mnodes created from the serialized provider");
+            // A refusal reaches the engine as an Error whose message is exactly the refusal: the engine
+            // prints `error: <message>`, nothing else.
+            const sql = new TDengineRest({ url: standin.url, password: "Td-Serialized-5" });
+            await sql.query("create database r3 replica 3");
+            await assert.rejects(host.call(before, "update", [created.id, created.outs, inputs(2)]), (err: Error & { thrownAnError?: boolean }) => {
+                assert.equal(err.message, "cannot scale from 3 to 2 dnodes: database 'r3' has replica 3; nothing was changed. " +
+                    "Keep at least 3 dnodes, or lower those databases' replica first.");
+                assert.equal(err.thrownAnError, true, "an Error, as the lifecycle threw it");
+                return true;
+            });
+            await sql.query("drop database r3");
 
-        // An error thrown in the serialized code keeps its message (serializeFunction turns super(message)
-        // into Error.call(this, message), which sets nothing).
-        const sql = new TDengineRest({ url: standin.url, password: "Td-Serialized-5" });
-        await sql.query("create database r3 replica 3");
-        await assert.rejects(runInFreshProcess(before, "update", [created.id, created.outs, inputs(2)]),
-            /cannot scale from 3 to 2 dnodes: database 'r3' has replica 3; nothing was changed/);
-        await sql.query("drop database r3");
+            await host.call(before, "update", [created.id, created.outs, inputs(2)]);
+            assert.equal((await sql.showDnodes()).length, 2, "dnode dropped from the serialized provider");
+            kube.applyStatefulSet(2);
+            await host.call(after, "update", [created.id, afterCreated.outs, inputs(2)]);
+            assert.deepEqual([...kube.volumes.keys()].sort(), [0, 1]);
 
-        await runInFreshProcess(before, "update", [created.id, created.outs, inputs(2)]);
-        assert.equal((await sql.showDnodes()).length, 2, "dnode dropped from the serialized provider");
-        kube.applyStatefulSet(2);
-        await runInFreshProcess(after, "update", [created.id, afterCreated.outs, inputs(2)]);
-        assert.deepEqual([...kube.volumes.keys()].sort(), [0, 1]);
-
-        kube.deleteStatefulSet();
-        await runInFreshProcess(before, "delete", [created.id, inputs(2)]);
-        assert.equal(kube.volumes.size, 0);
+            kube.deleteStatefulSet();
+            await host.call(before, "delete", [created.id, inputs(2)]);
+            assert.equal(kube.volumes.size, 0);
+            assert.match(host.stderr, /^tdengine before StatefulSet: drop dnode 3 \(pod tdengine-2\)/m, "progress goes to the host's stderr");
+        } finally {
+            host.stop();
+        }
     });
 });

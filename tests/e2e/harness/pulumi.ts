@@ -69,14 +69,12 @@ export class PulumiWorkspace {
     }
 
     /** Runs `pulumi <args>` in the project; throws with its output unless `allowFailure`. */
-    async pulumi(args: string[], options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
+    async pulumi(args: string[], options: { allowFailure?: boolean; onStdout?: (chunk: string) => void } = {}): Promise<CommandResult> {
         return this.command("pulumi", [...args, "--non-interactive"], options);
     }
 
     /** Runs a command in the project with this workspace's environment, `env` entries replacing (undefined: removing) its own. */
-    async command(
-        file: string, args: string[], options: { allowFailure?: boolean; env?: Record<string, string | undefined> } = {},
-    ): Promise<CommandResult> {
+    async command(file: string, args: string[], options: { allowFailure?: boolean; env?: Record<string, string | undefined>; onStdout?: (chunk: string) => void } = {}): Promise<CommandResult> {
         const started = Date.now();
         const env = { ...this.env, ...options.env };
         for (const [key, value] of Object.entries(env)) {
@@ -88,7 +86,7 @@ export class PulumiWorkspace {
             const child = spawn(file, args, { cwd: this.dir, env, stdio: ["ignore", "pipe", "pipe"] });
             let stdout = "";
             let stderr = "";
-            child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
+            child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); options.onStdout?.(c.toString()); });
             child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
             child.on("error", reject);
             child.on("close", code => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
