@@ -410,6 +410,7 @@ export class FakeKubernetes {
                     socket.end(wsFrame(0x8, Buffer.from([0x03, 0xe8])));
                 }
             });
+    }
 
     /** DELETE of a PVC, with the API server's checks of DeleteOptions.preconditions (409 Conflict when they fail). */
     private deleteVolumeRequest(ordinal: number, name: string, body: string, send: (status: number, body: unknown) => void): void {
