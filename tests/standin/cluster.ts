@@ -9,7 +9,7 @@
  *  - databases.ts: databases, tables, inserts and counts;
  *  - system-tables.ts: information_schema, `show ...`, `show cluster alive`, the state snapshot.
  *
- * Nothing here reads docs/tdengine.md or any capture at run time.
+ * Nothing here reads docs/tdengine.md at run time.
  */
 
 import { ERR, TaosError, syntaxError } from "./codes";

@@ -35,7 +35,7 @@ export class Membership {
             throw new Error(`No dnode with the endpoint ${endpoint} was ever dropped: there is no such data dir.`);
         }
         if (dir === "fresh" && dnode?.everRan) {
-            throw new Error(`Not modelled: dnode ${dnode.id} (${endpoint}) restarted on an empty data dir (no capture shows it).`);
+            throw new Error(`Not modelled: dnode ${dnode.id} (${endpoint}) restarted on an empty data dir (docs/tdengine.md does not show it).`);
         }
         if (dir === "own" && !dnode) throw new Error(`No dnode has the endpoint ${endpoint}: there is no "own" data dir to start on.`);
         model.events.record("process.started", `${endpoint} (${dir} data)`);
