@@ -6,7 +6,7 @@
  */
 
 export type Column = readonly [name: string, type: string, length: number];
-export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases";
+export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases" | "ins_vgroups";
 
 /** TSDB_EP_LEN = TSDB_FQDN_LEN (128) + 6. */
 const EP_LEN = 134;
@@ -40,6 +40,22 @@ export const SYSTEM_COLUMNS: Readonly<Record<SystemTable, readonly Column[]>> = 
         ["replica", "TINYINT", 1],
         ["status", "VARCHAR", 10],
     ],
+    // docs/tdengine.md#system-tables: the 19 columns of ins_vgroups (and `show <db>.vgroups`), in order; a
+    // replica slot that is not used is NULL in its three columns (systable.c vgroupsSchema for the types).
+    ins_vgroups: [
+        ["vgroup_id", "INT", 4],
+        ["db_name", "VARCHAR", 64],
+        ["tables", "INT", 4],
+        ...[1, 2, 3, 4].flatMap((n): Column[] => [
+            [`v${n}_dnode`, "SMALLINT", 2],
+            [`v${n}_status`, "VARCHAR", 9],
+            [`v${n}_applied/committed`, "VARCHAR", 30],
+        ]),
+        ["cacheload", "INT", 4],
+        ["cacheelements", "INT", 4],
+        ["tsma", "TINYINT", 1],
+        ["mount_vgroup_id", "INT", 4],
+    ],
 };
 
 export function columnNames(table: SystemTable): string[] {
@@ -48,6 +64,9 @@ export function columnNames(table: SystemTable): string[] {
 
 /** source/libs/command/src/command.c buildAliveResultDataBlock: one INT column; docs/tdengine.md#system-tables names it `status`. */
 export const ALIVE_COLUMNS: readonly Column[] = [["status", "INT", 4]];
+
+/** `select server_version()`: one VARCHAR column named as the expression (docs/tdengine.md#version-rules). */
+export const SERVER_VERSION_COLUMNS: readonly Column[] = [["server_version()", "VARCHAR", 24]];
 
 /** docs/tdengine.md#database-replicas, #mnode-leader-failover: `select count(*)` prints a `count(*)` column; TDengine's count is a BIGINT. */
 export const COUNT_COLUMNS: readonly Column[] = [["count(*)", "BIGINT", 8]];

@@ -125,7 +125,10 @@ describe("TDengine stand-in", function () {
     /** docs/tdengine.md#create-mnode: create mnodes on these dnodes and wait until each is a follower. */
     async function addMnodes(...ids: number[]): Promise<void> {
         for (const id of ids) await client.ok(`create mnode on dnode ${id}`);
-        await waitFor("followers", async () => ((await client.mnodes()).filter((m) => m.role !== "offline").length === ids.length + 1 ? true : undefined));
+        await waitFor("followers", async () => {
+            const mnodes = await client.mnodes();
+            return ids.every((id) => mnodes.find((m) => m.id === id)?.role === "follower") ? true : undefined;
+        });
     }
 
     afterEach(async () => {

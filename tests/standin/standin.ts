@@ -14,7 +14,7 @@ import { ClusterState, Cluster, DataDir, StatementResult } from "./cluster";
 import { ADAPTER, TaosError, httpStatusOf } from "./codes";
 import { EventLog, StandinEvent } from "./events";
 import { parseStatement } from "./sql";
-import { Scheduler } from "./timing";
+import { Scheduler, TIMING } from "./timing";
 
 export type { ClusterState, DataDir, DnodeView, DatabaseView, MnodeView, ProcessRole, ProcessView } from "./cluster";
 export type { EventKind, StandinEvent } from "./events";
@@ -32,11 +32,25 @@ export interface StandinOptions {
     readonly httpCodeServerError?: boolean;
     /** Serve the admin API under /admin/ (loopback only). main.ts turns it on. */
     readonly adminApi?: boolean;
+    /** The TDengine version a taosd runs unless its start names another. Default `3.3.7.5`. */
+    readonly version?: string;
 }
 
 export interface StartDnodeOptions {
     /** Default: `own` if a dnode has this endpoint, else `fresh`. See {@link DataDir}. */
     readonly data?: DataDir;
+    /** The version the taosd runs (the pod's image), what `select server_version()` answers. Default: the stand-in's. */
+    readonly version?: string;
+}
+
+export interface RestartDnodeOptions {
+    /**
+     * TDengine time (real ms, scaled) between the stop and the start: default 1.7 s, which with the 2 s a
+     * restarted dnode takes to be `ready` makes the 3.7 s restart docs/tdengine.md#rolling-restart records.
+     */
+    readonly downMs?: number;
+    /** The version the new taosd runs (a new image). Default: the stand-in's. */
+    readonly version?: string;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -60,10 +74,16 @@ export class TDengineStandin {
             port: options.port ?? 0,
             httpCodeServerError: options.httpCodeServerError ?? false,
             adminApi: options.adminApi ?? false,
+            version: options.version ?? "3.3.7.5",
         };
         this.port = this.options.port;
         this.scheduler = new Scheduler(this.options.timeScale);
-        this.cluster = new Cluster({ rootPassword: this.options.rootPassword, scheduler: this.scheduler, events: this.log });
+        this.cluster = new Cluster({
+            rootPassword: this.options.rootPassword,
+            version: this.options.version,
+            scheduler: this.scheduler,
+            events: this.log,
+        });
     }
 
     /** Starts listening; resolves to the base URL, e.g. `http://127.0.0.1:41234` (append `/rest/sql`). */
@@ -84,7 +104,19 @@ export class TDengineStandin {
 
     /** A taosd starts on `endpoint` (a pod starts); see cluster.ts Cluster.startDnode. */
     startDnode(endpoint: string, options: StartDnodeOptions = {}): void {
-        this.cluster.startDnode(endpoint, options.data);
+        this.cluster.startDnode(endpoint, options.data, options.version);
+    }
+
+    /**
+     * A pod restart: the taosd on `endpoint` stops now and starts again on its own data `downMs` later
+     * (docs/tdengine.md#rolling-restart). Returns at once; the dnode is back `ready` 2 s (scaled) after the start.
+     */
+    restartDnode(endpoint: string, options: RestartDnodeOptions = {}): void {
+        this.cluster.stopDnode(endpoint);
+        this.scheduler.after(options.downMs ?? TIMING.restartDownMs, () => {
+            // Someone may have started it meanwhile (a test, the pod watcher): then this restart is done.
+            if (!this.cluster.state().processes.some((p) => p.endpoint === endpoint)) this.cluster.startDnode(endpoint, "own", options.version);
+        });
     }
 
     /** The taosd on `endpoint` is gone (pod deleted or killed). */

@@ -39,6 +39,18 @@ export const TIMING = {
     // makes that dnode `ready` with reboot_time 0 (+1.3 s), then `offline` / `dnodeId not match` (+6.3 s).
     impostorReadyMs: 1300,
     impostorMismatchMs: 6300,
+    // docs/tdengine.md#rolling-restart: a restart (SIGTERM, exit, start) took 3.7-4.7 s until `taos --check`
+    // said service ok; with `ready` 2.0 s after the start (restartReadyMs), the process is down 1.7 s.
+    restartDownMs: 1700,
+    // docs/tdengine.md#rolling-restart: every stop of a dnode that led vgroups stalled writes to them for one
+    // election, 6.3-8.4 s (6-8.4 s). Each election takes a time in this range (see vgroups.ts electionMs).
+    vgroupElectionMinMs: 6000,
+    vgroupElectionMaxMs: 8400,
+    // docs/tdengine.md#rolling-restart: with tiny data the restarted vnodes were in sync by the time the dnode
+    // answered; with real data they replay their log after it is `ready`. An assumed 1 s of replay.
+    vnodeCatchUpMs: 1000,
+    // docs/tdengine.md#balance-vgroup: `balance vgroup` made 2 replica moves (3 -> 5 dnodes) and blocked 42.7 s.
+    balanceMoveMs: 21300,
 } as const;
 
 /**

@@ -35,8 +35,14 @@ export class StandinProcess {
         return Number(new URL(this.url).port);
     }
 
-    startDnode(endpoint: string, data?: DataDir): Promise<ClusterState> {
-        return this.admin("POST", "/admin/dnodes/start", data === undefined ? { endpoint } : { endpoint, data });
+    /** `version`: what the taosd runs (the pod's image), what `select server_version()` answers. */
+    startDnode(endpoint: string, data?: DataDir, version?: string): Promise<ClusterState> {
+        return this.admin("POST", "/admin/dnodes/start", { endpoint, data, version });
+    }
+
+    /** A dnode restart without a pod: stops now, starts on its own data `downMs` (TDengine time) later. */
+    restartDnode(endpoint: string, options: { downMs?: number; version?: string } = {}): Promise<ClusterState> {
+        return this.admin("POST", "/admin/dnodes/restart", { endpoint, ...options });
     }
 
     stopDnode(endpoint: string): Promise<ClusterState> {
