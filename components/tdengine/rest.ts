@@ -15,7 +15,7 @@ import {
     TdCode,
 } from "./errors";
 import * as sql from "./sql";
-import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine } from "./types";
+import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine, VgroupInfo, VgroupReplica } from "./types";
 
 /** Bounded exponential backoff: waits `initialDelayMs`, then twice that, ..., never more than `maxDelayMs`. */
 export interface RetryPolicy {
@@ -48,6 +48,11 @@ export interface TDengineRestOptions {
      * 100k rows in captures/16; minutes or more with real data). Default {@link DEFAULT_DROP_DNODE_TIMEOUT_MS}.
      */
     dropDnodeTimeoutMs?: number;
+    /**
+     * Time allowed for one `balance vgroup`, in ms: it blocks until every move is done (43 s for 4 small vgroups,
+     * docs/tdengine.md#balance-vgroup; far longer with real data). Default {@link DEFAULT_BALANCE_VGROUP_TIMEOUT_MS}.
+     */
+    balanceVgroupTimeoutMs?: number;
     /** Default {@link DEFAULT_RETRY}. */
     retry?: RetryPolicy;
     /** Receives one line per retry and per long statement. Never given a password. */
@@ -75,6 +80,8 @@ export interface QueryResult {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** An hour, the component's default `dropDnodeTimeoutSeconds`. */
 export const DEFAULT_DROP_DNODE_TIMEOUT_MS = 3_600_000;
+/** An hour, like `drop dnode`: both move vnodes and block until done. */
+export const DEFAULT_BALANCE_VGROUP_TIMEOUT_MS = 3_600_000;
 /** Six attempts over about 15 s: enough to ride out a taosAdapter or port-forward restart. */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
     attempts: 6,
@@ -95,6 +102,7 @@ export class TDengineRest implements TDengine {
     private password: string;
     private readonly requestTimeoutMs: number;
     private readonly dropDnodeTimeoutMs: number;
+    private readonly balanceVgroupTimeoutMs: number;
     private readonly retry: RetryPolicy;
     private readonly log: (msg: string) => void;
 
@@ -112,6 +120,10 @@ export class TDengineRest implements TDengine {
         this.dropDnodeTimeoutMs = checkTimeout(
             "dropDnodeTimeoutMs",
             options.dropDnodeTimeoutMs ?? DEFAULT_DROP_DNODE_TIMEOUT_MS,
+        );
+        this.balanceVgroupTimeoutMs = checkTimeout(
+            "balanceVgroupTimeoutMs",
+            options.balanceVgroupTimeoutMs ?? DEFAULT_BALANCE_VGROUP_TIMEOUT_MS,
         );
         this.retry = checkRetry(options.retry ?? DEFAULT_RETRY);
         this.log = options.log ?? (() => undefined);
@@ -230,6 +242,49 @@ export class TDengineRest implements TDengine {
         if (this.isRoot()) {
             this.password = newPassword;
         }
+    }
+
+    /** Rows in TDengine's order; a replica column pair that is NULL (no such replica) is left out. */
+    async showVgroups(): Promise<VgroupInfo[]> {
+        const { rows } = await this.read(sql.SELECT_VGROUPS);
+        const where = this.where(sql.SELECT_VGROUPS);
+        return rows.map((row) => {
+            const replicas: VgroupReplica[] = [];
+            for (let n = 1; n <= sql.VGROUP_REPLICA_COLUMNS; n++) {
+                if (column(row, `v${n}_dnode`, where) !== null) {
+                    replicas.push({ dnodeId: intField(row, `v${n}_dnode`, where), status: textField(row, `v${n}_status`, where) });
+                }
+            }
+            return { id: intField(row, "vgroup_id", where), database: textField(row, "db_name", where), replicas };
+        });
+    }
+
+    /**
+     * Never resent once it may have reached TDengine: it starts a transaction that keeps moving replicas after
+     * a lost connection, and a repeat meets `Conflict transaction not completed` (docs/tdengine.md#conflict-transaction).
+     * The caller looks at {@link showVgroups} instead. Allowed `balanceVgroupTimeoutMs`.
+     */
+    async balanceVgroup(): Promise<void> {
+        this.log(
+            `TDengine REST: \`${sql.BALANCE_VGROUP}\` blocks while TDengine moves vgroup replicas; ` +
+                `waiting up to ${Math.round(this.balanceVgroupTimeoutMs / 1000)} s`,
+        );
+        await this.send(sql.BALANCE_VGROUP, "only-if-not-sent", this.balanceVgroupTimeoutMs);
+    }
+
+    /** The one value of `select server_version()`, whatever TDengine names its column. */
+    async serverVersion(): Promise<string> {
+        const { columns, rows } = await this.read(sql.SELECT_SERVER_VERSION);
+        const where = this.where(sql.SELECT_SERVER_VERSION);
+        if (rows.length !== 1 || columns.length !== 1) {
+            const problem = `expected one value, got ${rows.length} row(s) of ${columns.length} column(s)`;
+            throw new TDengineResponseError(where.url, where.statement, 0, problem);
+        }
+        const version = textField(rows[0], columns[0], where);
+        if (version === "") {
+            throw new TDengineResponseError(where.url, where.statement, 0, "the server version is empty");
+        }
+        return version;
     }
 
     private isRoot(): boolean {

@@ -10,6 +10,19 @@ export const SHOW_MNODES = "show mnodes";
 export const SELECT_DATABASE_REPLICAS = "select name, `replica` from information_schema.ins_databases";
 /** One row, column `status`: 1 whole, 2 partly available, 0 unavailable (captures/13). */
 export const SHOW_CLUSTER_ALIVE = "show cluster alive";
+/**
+ * Each vgroup with up to four replicas' dnode and status (docs/tdengine.md#system-tables); unused replica
+ * columns are NULL. Named columns only: the full row also carries applied/committed and cache figures.
+ */
+export const SELECT_VGROUPS =
+    "select vgroup_id, db_name, v1_dnode, v1_status, v2_dnode, v2_status, v3_dnode, v3_status, v4_dnode, v4_status " +
+    "from information_schema.ins_vgroups";
+/** How many replica columns ins_vgroups has (v1..v4: the 4th appears while a replica moves). */
+export const VGROUP_REPLICA_COLUMNS = 4;
+/** Moves replicas onto the dnodes that hold fewer; blocks until done (docs/tdengine.md#balance-vgroup). */
+export const BALANCE_VGROUP = "balance vgroup";
+/** One row, one column: the server's version, e.g. `3.3.7.5`. */
+export const SELECT_SERVER_VERSION = "select server_version()";
 /** Databases every cluster has, with a NULL replica: not the user's data. */
 export const SYSTEM_DATABASES: readonly string[] = ["information_schema", "performance_schema"];
 

@@ -36,6 +36,28 @@ export interface DatabaseInfo {
     replica: number;
 }
 
+/** One replica of a vgroup: the `v<n>_dnode` / `v<n>_status` columns of information_schema.ins_vgroups. */
+export interface VgroupReplica {
+    /** The dnode holding this replica. */
+    dnodeId: number;
+    /**
+     * `leader`, `follower`, `candidate`, `offline`, ... as TDengine reports it. While a vgroup elects a leader
+     * after its leader's dnode stopped, every replica shows something other than `leader`
+     * (docs/tdengine.md#rolling-restart).
+     */
+    status: string;
+}
+
+/** A row of information_schema.ins_vgroups: a vgroup and its replicas (v1..v4 dnode/status). */
+export interface VgroupInfo {
+    /** `vgroup_id`. */
+    id: number;
+    /** `db_name`: the database the vgroup belongs to. */
+    database: string;
+    /** The replicas in column order (v1 first); NULL columns are left out, so a replica-1 vgroup has one. */
+    replicas: VgroupReplica[];
+}
+
 /** The TDengine operations the lifecycle uses. Every method is one SQL statement (or a poll of one). */
 export interface TDengine {
     showDnodes(): Promise<DnodeInfo[]>;
@@ -55,4 +77,17 @@ export interface TDengine {
     dropDnode(dnodeId: number): Promise<void>;
     /** `alter user root pass '<newPassword>'`, authenticated with the current password. */
     alterRootPassword(newPassword: string): Promise<void>;
+    /**
+     * Every vgroup of every database with its replicas' dnodes and statuses (information_schema.ins_vgroups,
+     * docs/tdengine.md#system-tables): whether each vgroup has a leader and all its replicas in sync.
+     */
+    showVgroups(): Promise<VgroupInfo[]>;
+    /**
+     * `balance vgroup`: moves vgroup replicas onto dnodes that hold fewer (after a scale-up, the new empty ones)
+     * and blocks until the moves are done (43 s for 4 small vgroups, docs/tdengine.md#balance-vgroup).
+     * It starts a transaction: the caller decides what a lost connection means (look, do not resend).
+     */
+    balanceVgroup(): Promise<void>;
+    /** `select server_version()`: the version the server runs, e.g. `3.3.7.5` (docs/tdengine.md#version-rules). */
+    serverVersion(): Promise<string>;
 }

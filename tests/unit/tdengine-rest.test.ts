@@ -182,6 +182,21 @@ const DATABASE_REPLICAS = ok(
 /** captures/13-system-tables.txt addendum: `show cluster alive` with dnode 3 stopped. */
 const CLUSTER_PARTLY_ALIVE = ok([["status", "INT", 4]], [[2]]);
 
+const VGROUP_COLUMNS: Meta[] = [1, 2, 3, 4].reduce<Meta[]>(
+    (cols, n) => [...cols, [`v${n}_dnode`, "SMALLINT", 2], [`v${n}_status`, "VARCHAR", 9]],
+    [["vgroup_id", "INT", 4], ["db_name", "VARCHAR", 32]],
+);
+
+/**
+ * docs/tdengine.md#system-tables: ins_vgroups of a replica-1 and a replica-3 database; the second replica-3
+ * vgroup is electing (docs/tdengine.md#rolling-restart: no replica `leader` right after its leader stopped).
+ */
+const VGROUPS_ONE_ELECTING: unknown[][] = [
+    [2, "d13a", 2, "leader", null, null, null, null, null, null],
+    [4, "d13b", 1, "follower", 2, "leader", 4, "follower", null, null],
+    [5, "d13b", 1, "offline", 3, "candidate", 4, "follower", null, null],
+];
+
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
@@ -544,6 +559,94 @@ describe("TDengineRest (taosAdapter REST client)", () => {
 
             assert.ok(isCode(err, TdCode.MnodeAlreadyExists));
             assert.deepEqual(s.statements, ["create mnode on dnode 2", "create mnode on dnode 2"]);
+        });
+    });
+
+    describe("vgroups, balance vgroup and the server version", () => {
+        it("showVgroups lists each vgroup's replicas in column order and leaves out the NULL ones", async () => {
+            const s = await serve(() => ok(VGROUP_COLUMNS, VGROUPS_ONE_ELECTING));
+
+            const vgroups = await client(s.url).showVgroups();
+
+            assert.deepEqual(vgroups, [
+                { id: 2, database: "d13a", replicas: [{ dnodeId: 2, status: "leader" }] },
+                {
+                    id: 4,
+                    database: "d13b",
+                    replicas: [
+                        { dnodeId: 1, status: "follower" },
+                        { dnodeId: 2, status: "leader" },
+                        { dnodeId: 4, status: "follower" },
+                    ],
+                },
+                {
+                    id: 5,
+                    database: "d13b",
+                    replicas: [
+                        { dnodeId: 1, status: "offline" },
+                        { dnodeId: 3, status: "candidate" },
+                        { dnodeId: 4, status: "follower" },
+                    ],
+                },
+            ]);
+            assert.deepEqual(s.statements, [
+                "select vgroup_id, db_name, v1_dnode, v1_status, v2_dnode, v2_status, v3_dnode, v3_status, " +
+                    "v4_dnode, v4_status from information_schema.ins_vgroups",
+            ]);
+        });
+
+        it("showVgroups refuses a row without the replica columns instead of reporting no replicas", async () => {
+            const s = await serve(() => ok([["vgroup_id", "INT", 4], ["db_name", "VARCHAR", 32]], [[2, "d13a"]]));
+
+            const err = await caught(client(s.url).showVgroups(), TDengineResponseError);
+
+            assert.match(err.message, /no column `v1_dnode`/);
+        });
+
+        it("balanceVgroup sends `balance vgroup` with its own long timeout and says it is waiting", async () => {
+            const s = await serve(() => ({ ...(AFFECTED_ROWS_0 as { body: unknown }), delayMs: 80 }));
+            const lines: string[] = [];
+            const td = client(s.url, {
+                requestTimeoutMs: 40,
+                balanceVgroupTimeoutMs: 5_000,
+                retry: { ...FAST_RETRY, attempts: 1 },
+                log: (line) => lines.push(line),
+            });
+
+            await td.balanceVgroup();
+
+            assert.deepEqual(s.statements, ["balance vgroup"]);
+            assert.ok(lines.some((l) => /`balance vgroup` blocks .* up to 5 s/.test(l)), lines.join("\n"));
+        });
+
+        it("`balance vgroup` is NOT resent after a lost connection: its transaction may still be running", async () => {
+            const s = await serve(() => "hang up");
+
+            const err = await caught(client(s.url).balanceVgroup(), TDengineConnectionLostError);
+
+            assert.deepEqual(s.statements, ["balance vgroup"]);
+            assert.equal(err.statement, "balance vgroup");
+        });
+
+        it("`balance vgroup` is resent while the connection is refused, because nothing reached TDengine", async () => {
+            const err = await caught(client(await refusedUrl()).balanceVgroup(), TDengineUnreachableError);
+
+            assert.equal(err.attempts, FAST_RETRY.attempts);
+        });
+
+        it("serverVersion reads the one value of `select server_version()`, whatever its column is named", async () => {
+            const s = await serve(() => ok([["server_version()", "VARCHAR", 24]], [["3.3.7.5"]]));
+
+            assert.equal(await client(s.url).serverVersion(), "3.3.7.5");
+            assert.deepEqual(s.statements, ["select server_version()"]);
+        });
+
+        it("serverVersion refuses an answer that is not one value", async () => {
+            const s = await serve(() => ok([["server_version()", "VARCHAR", 24]], []));
+
+            const err = await caught(client(s.url).serverVersion(), TDengineResponseError);
+
+            assert.match(err.message, /expected one value, got 0 row/);
         });
     });
 
