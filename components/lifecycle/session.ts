@@ -8,6 +8,7 @@ import { DnodeAddressing, REST_PORT, podName } from "../names";
 import { TDengineAuthError, TDengineUnreachableError } from "../tdengine/errors";
 import { TDengineRest } from "../tdengine/rest";
 import { TDengine } from "../tdengine/types";
+import { runTransaction } from "./transaction";
 import { Progress } from "./wait";
 
 /** What both lifecycle steps receive from the component (their dynamic resources' inputs). */
@@ -124,13 +125,25 @@ export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
             const old = client(previous);
             if (await accepts(old)) {
                 o.progress("root password changed: rotating it in TDengine (alter user root pass)");
-                await old.alterRootPassword(o.inputs.password);
-                return old;
+                await rotatePassword(old, wanted, o);
+                return wanted;
             }
         }
         throw new TDengineAuthError({ ...err, desc: `${err.desc} (tried the rootPassword set now` +
             `${o.previousPasswords.length > 0 ? " and the one before it" : ""})`, user: err.user, url: o.route.via });
     }
+}
+
+/**
+ * `alter user root pass` under the transaction rule: after a lost answer, a login with the new password
+ * says whether it was done (docs/tdengine.md#alter-user-pass: the old one is refused from then on).
+ */
+async function rotatePassword(old: TDengineRest, wanted: TDengineRest, o: ConnectOptions): Promise<void> {
+    await runTransaction({
+        what: "alter user root pass",
+        send: () => old.alterRootPassword(o.inputs.password),
+        look: async () => (await accepts(wanted)) ? "done" : "unchanged",
+    }, { timeoutMs: o.inputs.readyTimeoutSeconds * 1000, progress: o.progress });
 }
 
 async function accepts(td: TDengineRest): Promise<boolean> {

@@ -73,15 +73,15 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
 }
 
 /**
- * Runs after the StatefulSet has rolled out: waits until every dnode is ready, places mnodes on 3 dnodes
- * when there are 3 or more, waits until the cluster is whole, deletes the PVCs of pods a scale-down
+ * Runs after the StatefulSet has rolled out: waits until every dnode is ready, brings the mnodes to 3 when
+ * there are 3 dnodes or more and to 1 below that (never 2: docs/tdengine.md#two-mnodes), waits until the cluster is whole, deletes the PVCs of pods a scale-down
  * removed, and grows volumes smaller than storage.size.
  */
 export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string): Promise<AfterStatefulSetResult> {
     return withTDengine(ctx, inputs, previousPassword, async td => {
         const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress };
-        const ready = await waitForDnodesReady(td, o);
-        const mnodes = await ensureMnodes(td, ready, o);
+        await waitForDnodesReady(td, o);
+        const mnodes = await ensureMnodes(td, o);
         await waitForClusterAlive(td, o);
         const dnodes = await td.showDnodes();
         const deletedVolumes = await deleteRemovedVolumes(ctx.kube, dnodes, o);

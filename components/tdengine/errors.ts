@@ -30,6 +30,12 @@ export const TdCode = {
     MnodeNotThere: 0x03a1,
     /** `The replica of mnode cannot exceed 3`. */
     TooManyMnodes: 0x03a9,
+    /**
+     * `Conflict transaction not completed`: a transaction that conflicts with this statement (often the same
+     * statement, sent earlier, whose answer was lost) is still running. Wait and look; never a failure
+     * (docs/tdengine.md#conflict-transaction).
+     */
+    ConflictTransaction: 0x03d3,
     /** `Please use this command when the dnode is offline` (`force` / `unsafe` on an online dnode). */
     DnodeMustBeOffline: 0x0416,
     /** `Vnode is offline`: `drop dnode` on an offline dnode that holds vnodes. */

@@ -11,7 +11,7 @@ export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases";
 /** TSDB_EP_LEN = TSDB_FQDN_LEN (128) + 6. */
 const EP_LEN = 134;
 
-/** In table order; `*` selects them all. captures/13 shows the same names in the same order. */
+/** In table order; `*` selects them all. docs/tdengine.md#system-tables shows the same names in the same order. */
 export const SYSTEM_COLUMNS: Readonly<Record<SystemTable, readonly Column[]>> = {
     ins_dnodes: [
         ["id", "INT", 4],
@@ -31,7 +31,7 @@ export const SYSTEM_COLUMNS: Readonly<Record<SystemTable, readonly Column[]>> = 
         ["create_time", "TIMESTAMP", 8],
         ["role_time", "TIMESTAMP", 8],
     ],
-    // The first six of the 38 columns captures/13 lists; the others are not modelled.
+    // The first six of the 38 columns docs/tdengine.md#system-tables lists; the others are not modelled.
     ins_databases: [
         ["name", "VARCHAR", 64],
         ["create_time", "TIMESTAMP", 8],
@@ -46,16 +46,16 @@ export function columnNames(table: SystemTable): string[] {
     return SYSTEM_COLUMNS[table].map(([name]) => name);
 }
 
-/** source/libs/command/src/command.c buildAliveResultDataBlock: one INT column; captures/13 names it `status`. */
+/** source/libs/command/src/command.c buildAliveResultDataBlock: one INT column; docs/tdengine.md#system-tables names it `status`. */
 export const ALIVE_COLUMNS: readonly Column[] = [["status", "INT", 4]];
 
-/** captures/05, 08: `select count(*)` prints a `count(*)` column; TDengine's count is a BIGINT. */
+/** docs/tdengine.md#database-replicas, #mnode-leader-failover: `select count(*)` prints a `count(*)` column; TDengine's count is a BIGINT. */
 export const COUNT_COLUMNS: readonly Column[] = [["count(*)", "BIGINT", 8]];
 
 /**
  * A TIMESTAMP as taosAdapter writes it: UTC, always three fraction digits (taosdata/taosadapter
  * tools/layout/time.go LayoutMillSecond "2006-01-02T15:04:05.000Z07:00"). 0 is 1970-01-01T00:00:00.000Z,
- * which the CLI prints as `1970-01-01 00:00:00.000` (captures/08, 14).
+ * which the CLI prints as `1970-01-01 00:00:00.000` (docs/tdengine.md#mnode-leader-failover, #create-mnode).
  */
 export function timestamp(ms: number): string {
     return new Date(ms).toISOString();

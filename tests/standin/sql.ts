@@ -1,7 +1,7 @@
 /**
  * The SQL the stand-in understands: one regular expression per statement form that our lifecycle client
  * and its tests send. Anything else is answered the way TDengine's parser answers what it cannot parse:
- * `syntax error near "<text from the rejected token on>"` (captures/13, 17).
+ * `syntax error near "<text from the rejected token on>"` (docs/tdengine.md#system-tables, #database-replicas).
  */
 
 import { columnNames, SystemTable } from "./schema";
@@ -44,10 +44,10 @@ type Parser = (match: RegExpExecArray, sql: string) => Statement;
 
 /** Tried in order; the first whose pattern matches the whole statement parses it. */
 const FORMS: ReadonlyArray<readonly [RegExp, Parser]> = [
-    // `show dnodes` is `select * from information_schema.ins_dnodes` (captures/13 prints both the same).
+    // `show dnodes` is `select * from information_schema.ins_dnodes` (docs/tdengine.md#system-tables prints both the same).
     [re(`^show\\s+dnodes${END}`), () => ({ kind: "select-system", table: "ins_dnodes", columns: "*" })],
     [re(`^show\\s+mnodes${END}`), () => ({ kind: "select-system", table: "ins_mnodes", columns: "*" })],
-    // captures/13: this build's `show databases` has the `name` column only.
+    // docs/tdengine.md#system-tables: this build's `show databases` has the `name` column only.
     [re(`^show\\s+databases${END}`), () => ({ kind: "show-databases" })],
     [re(`^show\\s+cluster\\s+alive${END}`), () => ({ kind: "show-alive" })],
     [re(`^show\\s+${NAME}\\.alive${END}`), (m) => ({ kind: "show-alive", db: identifier(m[1]) })],
@@ -103,7 +103,7 @@ function dropMode(word: string | undefined): DropMode {
     return word === undefined ? "plain" : (word.toLowerCase() as DropMode);
 }
 
-/** Column names that are also keywords: unquoted in a select list they are a syntax error (captures/13). */
+/** Column names that are also keywords: unquoted in a select list they are a syntax error (docs/tdengine.md#system-tables). */
 const RESERVED_COLUMNS: ReadonlySet<string> = new Set(["replica"]);
 
 function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
@@ -112,7 +112,7 @@ function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
     const filter = m[3] === undefined ? undefined : { column: identifier(m[3]), value: literal(m[4]) };
     if (filter && !known.includes(filter.column)) return { kind: "syntax-error", near: sql };
     if (m[1].trim() === "*") {
-        // The full ins_databases has 38 columns (captures/13); only the ones in schema.ts are modelled.
+        // The full ins_databases has 38 columns (docs/tdengine.md#system-tables); only the ones in schema.ts are modelled.
         return table === "ins_databases" ? { kind: "syntax-error", near: sql } : { kind: "select-system", table, columns: "*", filter };
     }
     const listStart = sql.indexOf(m[1]);
@@ -120,7 +120,7 @@ function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
     for (const part of m[1].matchAll(/[^,]+/g)) {
         const raw = part[0].trim();
         if (RESERVED_COLUMNS.has(raw.toLowerCase())) {
-            // captures/13: `select name, replica from ...` → syntax error near "replica from ...".
+            // docs/tdengine.md#system-tables: `select name, replica from ...` → syntax error near "replica from ...".
             return { kind: "syntax-error", near: sql.slice(listStart + (part.index ?? 0) + part[0].indexOf(raw)) };
         }
         const column = identifier(raw);
@@ -153,7 +153,7 @@ function parseCreateDatabase(m: RegExpExecArray, sql: string): Statement {
         const name = option?.[1].toLowerCase() ?? "";
         const valid = option !== null && DATABASE_OPTIONS.has(name) && (!INTEGER_OPTIONS.has(name) || /^\d+$/.test(option[2]));
         if (!valid) {
-            // captures/17: `create database x3 replica 2 with_arbitrator 1;` → syntax error near "with_arbitrator 1;".
+            // docs/tdengine.md#database-replicas: `create database x3 replica 2 with_arbitrator 1;` → syntax error near "with_arbitrator 1;".
             return { kind: "syntax-error", near: sql.slice(sql.lastIndexOf(text.slice(offset).trimStart())) };
         }
         options.set(name, option[2]);

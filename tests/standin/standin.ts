@@ -1,7 +1,7 @@
 /**
  * A TDengine stand-in for tests: an HTTP server that speaks taosAdapter's REST protocol
  * (`POST /rest/sql[/<db>]`, Basic auth, the SQL as the body) in front of a model of a TDengine 3.3.7.5
- * cluster (cluster.ts) whose answers, delays and intermediate states reproduce the captures of a real
+ * cluster (cluster.ts) whose answers, delays and intermediate states reproduce docs/tdengine.md's record of a real
  * one. Fault injection (dropped connections, an unreachable server) and an event log let client tests
  * assert what happened in what order.
  */
@@ -22,7 +22,7 @@ export type { EventKind, StandinEvent } from "./events";
 export interface StandinOptions {
     /** The root password the cluster starts with (the image's TAOS_ROOT_PASSWORD). Default `taosdata`. */
     readonly rootPassword?: string;
-    /** Multiplies every TDengine duration: 1 = real durations from the captures, 0.01 = a hundred times faster. */
+    /** Multiplies every TDengine duration: 1 = real durations (docs/tdengine.md), 0.01 = a hundred times faster. */
     readonly timeScale?: number;
     /** Default 127.0.0.1. */
     readonly host?: string;

@@ -23,6 +23,7 @@ import {
     isCode,
 } from "../../components/tdengine/errors";
 import { RetryPolicy, TDengineRest, TDengineRestOptions } from "../../components/tdengine/rest";
+import { ColumnMeta, DNODE_COLUMNS, MNODE_COLUMNS } from "../../components/tdengine/rows";
 
 // ---------------------------------------------------------------------------------------------------------
 // The stand-in
@@ -108,9 +109,9 @@ async function refusedUrl(): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 // taosAdapter's bodies
 
-type Meta = [name: string, type: string, length: number];
+type Meta = ColumnMeta;
 
-function ok(columns: Meta[], data: unknown[][]): Reply {
+function ok(columns: readonly Meta[], data: unknown[][]): Reply {
     return { body: { code: 0, column_meta: columns, data, rows: data.length } };
 }
 
@@ -121,16 +122,6 @@ function tdError(code: number, desc: string, status = 200): Reply {
     return { status, body: { code, desc } };
 }
 
-const DNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["vnodes", "SMALLINT", 2],
-    ["support_vnodes", "SMALLINT", 2],
-    ["status", "VARCHAR", 10],
-    ["create_time", "TIMESTAMP", 8],
-    ["reboot_time", "TIMESTAMP", 8],
-    ["note", "VARCHAR", 256],
-];
 
 /** captures/19-offline-dnode.txt: `show dnodes` with dnode 6 stopped. */
 const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
@@ -142,7 +133,7 @@ const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
 ];
 
 /** The same rows with the columns in another order and one more column, as another build might send. */
-function reordered(columns: Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
+function reordered(columns: readonly Meta[], data: unknown[][], order: string[], extra: Meta): Reply {
     const index = order.map((name) => columns.findIndex((c) => c[0] === name));
     return ok(
         [...index.map((i) => columns[i]), extra],
@@ -150,14 +141,6 @@ function reordered(columns: Meta[], data: unknown[][], order: string[], extra: M
     );
 }
 
-const MNODE_COLUMNS: Meta[] = [
-    ["id", "INT", 4],
-    ["endpoint", "VARCHAR", 134],
-    ["role", "VARCHAR", 12],
-    ["status", "VARCHAR", 9],
-    ["create_time", "TIMESTAMP", 8],
-    ["role_time", "TIMESTAMP", 8],
-];
 
 /** captures/14-mnodes.txt poller at +1.50 s: a new mnode right after `create mnode`. */
 const MNODES_ONE_CREATING: unknown[][] = [
@@ -552,13 +535,39 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.deepEqual(s.statements, ["drop dnode 4"]);
         });
 
-        it("`create mnode` is resent after a lost connection; the repeat answers `Mnode already exists`", async () => {
-            const s = await serve((_req, i) => (i === 0 ? "hang up" : tdError(0x03a0, "Mnode already exists")));
+        // docs/tdengine.md#conflict-transaction: a statement that starts a transaction is never resent by the
+        // client once it may have reached TDengine; the lifecycle looks at TDengine instead.
+        const transactionStatements: Array<[string, (td: TDengineRest) => Promise<void>, string]> = [
+            ["create mnode", (td) => td.createMnode(2), "create mnode on dnode 2"],
+            ["drop mnode", (td) => td.dropMnode(3), "drop mnode on dnode 3"],
+            ["alter user root pass", (td) => td.alterRootPassword("N3wPass!"), "alter user root pass '<redacted>'"],
+        ];
+        for (const [name, call, shown] of transactionStatements) {
+            it(`\`${name}\` is NOT resent after a lost connection: TDengineConnectionLostError`, async () => {
+                const s = await serve(() => "hang up");
+
+                const err = await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+                assert.equal(err.statement, shown);
+            });
+
+            it(`\`${name}\` is NOT resent after \`Unable to establish connection\` (HTTP 200, 0x000B)`, async () => {
+                const s = await serve(() => tdError(0x000b, "Unable to establish connection"));
+
+                await caught(call(client(s.url)), TDengineConnectionLostError);
+
+                assert.equal(s.received.length, 1);
+            });
+        }
+
+        it("`create mnode` meeting a running transaction is TDengine's 0x03D3, recognisable by its code", async () => {
+            const s = await serve(() => tdError(0x03d3, "Conflict transaction not completed"));
 
             const err = await caught(client(s.url).createMnode(2), TDengineError);
 
-            assert.ok(isCode(err, TdCode.MnodeAlreadyExists));
-            assert.deepEqual(s.statements, ["create mnode on dnode 2", "create mnode on dnode 2"]);
+            assert.ok(isCode(err, TdCode.ConflictTransaction));
+            assert.deepEqual(s.statements, ["create mnode on dnode 2"]);
         });
     });
 
