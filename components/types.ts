@@ -61,6 +61,21 @@ export interface LifecycleArgs {
      * has rolled out, in seconds. Default 600.
      */
     readyTimeoutSeconds?: pulumi.Input<number>;
+    rebalanceAfterScaleUp?: boolean;  // default true: `balance vgroup` once new dnodes are ready
+}
+
+/** How image changes are carried out (TDengine's version rules, docs/tdengine.md#version-rules). */
+export interface UpgradeArgs {
+    /** Allow a Feature or Major upgrade (or a Feature downgrade) by stopping every dnode, then starting all on the new image. Default false: such a change is refused at preview. */
+    allowOffline?: boolean;
+    /** The TDengine version `image` runs (e.g. "3.3.7.6"), for digests and custom tags whose tag does not say it. */
+    version?: pulumi.Input<string>;
+    /** How a change between versions that cannot be read is treated: "feature" (default, refused unless allowOffline) or "maintenance" (rolled). */
+    unknownVersionChange?: "feature" | "maintenance";
+    /** taosdump backup of every database before an upgrade: "offline" (default: before every offline upgrade), "always" (before any image change), "never". */
+    backup?: "offline" | "always" | "never";
+    /** Size of the backup volume (a Kubernetes quantity). Default: storage.size. */
+    backupVolumeSize?: pulumi.Input<string>;
 }
 
 /** The arguments of a {@link TDengineCluster}. Every argument has a default taken from the seed guide. */
@@ -120,6 +135,7 @@ export interface TDengineClusterArgs {
     retainVolumesOnDestroy?: boolean;
     /** The lifecycle automation: mnodes, safe scale-down, PVC clean-up. */
     lifecycle?: LifecycleArgs;
+    upgrade?: UpgradeArgs;
 }
 
 /** A dnode as TDengine last reported it. */

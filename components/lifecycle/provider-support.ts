@@ -12,6 +12,7 @@ import { Progress } from "./wait";
 export const LIFECYCLE_INPUT_KEYS: ReadonlyArray<keyof LifecycleInputs> = [
     "instance", "namespace", "statefulSet", "headlessService", "clusterDomain", "replicas", "password", "storageSize", "storageClassName",
     "restUrl", "kubeconfig", "context", "dropDnodeTimeoutSeconds", "readyTimeoutSeconds", "retainVolumesOnDestroy",
+    "image", "podTemplateHash", "upgradeVersion", "allowOfflineUpgrade", "unknownVersionChange", "rebalanceAfterScaleUp",
 ];
 
 /**
