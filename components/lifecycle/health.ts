@@ -10,7 +10,7 @@
 import { ordinalOfDnodeEndpoint, podName } from "../names";
 import { TDengineAuthError, TDengineConnectionLostError, TDengineError, TDengineUnreachableError } from "../tdengine/errors";
 import { DnodeInfo, MnodeInfo, TDengine, VgroupInfo } from "../tdengine/types";
-import { expectedEndpoints } from "./scale-down";
+import { expectedEndpoints } from "./mnodes";
 import { MnodeOptions } from "./mnodes";
 import { waitFor } from "./wait";
 
