@@ -20,6 +20,8 @@ export interface DnodeView {
     readonly createTime: number;
     readonly rebootTime: number;
     readonly note: string;
+    /** Its taosd runs and serves its vnodes: what `taos --check` calls "service ok" (a readiness probe). */
+    readonly serving: boolean;
 }
 
 export interface MnodeView {
@@ -206,6 +208,7 @@ export class SystemTables {
                 createTime: d.createTime,
                 rebootTime: d.rebootTime,
                 note: d.note,
+                serving: d.serving,
             }));
     }
 
