@@ -196,7 +196,10 @@ async function run(gate: Gate): Promise<Result> {
         await td.query("create database r3 replica 3 vgroups 4");
         for (let t = 0; t < TABLES; t++) await td.query(`create table r3.t${t} (ts timestamp, v int)`);
         const kube = new StandinStatefulSet(standin, "new");
-        const options: GateOptions = { addressing, replicas: REPLICAS, timeoutMs: wall(600_000), pollIntervalMs: wall(POLL_INTERVAL_MS), progress: () => undefined };
+        // The component's own poll interval, scaled like every TDengine duration.
+        const options: GateOptions = {
+            addressing, replicas: REPLICAS, timeoutMs: wall(600_000), pollIntervalMs: wall(POLL_INTERVAL_MS), progress: () => undefined,
+        };
         const whole = async (): Promise<boolean> => (await clusterHealth(td, options)).whole;
         await waitUntil("the cluster to be whole", whole, wall(60_000));
 

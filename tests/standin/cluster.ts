@@ -91,7 +91,8 @@ export class Cluster {
             case "drop-mnode":
                 return this.mnodes.drop(statement.dnodeId);
             case "create-database":
-                return this.databases.create(statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
+                return this.databases.create(
+                    statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
             case "drop-database":
                 return this.databases.drop(statement.name, statement.ifExists);
             case "create-table":

@@ -20,8 +20,8 @@ function taosError(code: number, desc: string): TaosError {
 }
 
 export const ERR = {
-    // docs/tdengine.md#auth-errors, #mnode-leader-failover: a client pointed at a dead taosd; docs/tdengine.md#offline-dnode: a read of a vgroup whose
-    // only replica is offline fails after 20.3 s with this code.
+    // docs/tdengine.md#auth-errors, #mnode-leader-failover: a client pointed at a dead taosd;
+    // docs/tdengine.md#offline-dnode: a read of a vgroup whose only replica is offline fails after 20.3 s with this code.
     NETWORK_UNAVAILABLE: taosError(0x000b, "Unable to establish connection"),
     // source: sdbAcquire on an object in SDB_STATUS_DROPPING sets this; mndProcessDropDnodeReq returns it
     // for a second `drop dnode N` while the first is still moving vnodes.

@@ -69,7 +69,8 @@ export class Membership {
         });
         if (heldLeader) {
             // docs/tdengine.md#mnode-leader-failover: a follower is leader 5 s after the kill, its role_time 3 s after it.
-            model.scheduler.after(TIMING.leaderVisibleMs, () => this.mnodes.electLeader(stoppedAt + model.scheduler.scale(TIMING.leaderRoleTimeMs)));
+            const roleTime = stoppedAt + model.scheduler.scale(TIMING.leaderRoleTimeMs);
+            model.scheduler.after(TIMING.leaderVisibleMs, () => this.mnodes.electLeader(roleTime));
         }
     }
 
@@ -110,7 +111,10 @@ export class Membership {
         return dnode;
     }
 
-    /** docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: `ready` with reboot_time 0 after 2 s, reboot_time and mnode `follower` after 3 s. */
+    /**
+     * docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: `ready` with reboot_time 0 after 2 s, reboot_time
+     * and mnode `follower` after 3 s; its vnodes then catch up (docs/tdengine.md#rolling-restart).
+     */
     private restart(dnode: Dnode, version: string): void {
         const { model } = this;
         const startedAt = Date.now();

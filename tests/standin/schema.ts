@@ -68,7 +68,10 @@ export const ALIVE_COLUMNS: readonly Column[] = [["status", "INT", 4]];
 /** `select server_version()`: one VARCHAR column named as the expression (docs/tdengine.md#version-rules). */
 export const SERVER_VERSION_COLUMNS: readonly Column[] = [["server_version()", "VARCHAR", 24]];
 
-/** docs/tdengine.md#database-replicas, #mnode-leader-failover: `select count(*)` prints a `count(*)` column; TDengine's count is a BIGINT. */
+/**
+ * docs/tdengine.md#database-replicas, #mnode-leader-failover: `select count(*)` prints a `count(*)` column;
+ * TDengine's count is a BIGINT.
+ */
 export const COUNT_COLUMNS: readonly Column[] = [["count(*)", "BIGINT", 8]];
 
 /**

@@ -161,7 +161,8 @@ function parseCreateDatabase(m: RegExpExecArray, sql: string): Statement {
         const name = option?.[1].toLowerCase() ?? "";
         const valid = option !== null && DATABASE_OPTIONS.has(name) && (!INTEGER_OPTIONS.has(name) || /^\d+$/.test(option[2]));
         if (!valid) {
-            // docs/tdengine.md#database-replicas: `create database x3 replica 2 with_arbitrator 1;` → syntax error near "with_arbitrator 1;".
+            // docs/tdengine.md#database-replicas: `create database x3 replica 2 with_arbitrator 1;`
+            // → syntax error near "with_arbitrator 1;".
             return { kind: "syntax-error", near: sql.slice(sql.lastIndexOf(text.slice(offset).trimStart())) };
         }
         options.set(name, option[2]);

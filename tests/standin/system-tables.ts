@@ -103,7 +103,8 @@ export class SystemTables {
         const { model } = this;
         const leader = this.mnodes.leader();
         const leaderEndpoint = leader === undefined ? undefined : model.dnodes.get(leader.dnodeId)?.endpoint;
-        const process = (leaderEndpoint === undefined ? undefined : model.processes.get(leaderEndpoint)) ?? [...model.processes.values()][0];
+        const leaderProcess = leaderEndpoint === undefined ? undefined : model.processes.get(leaderEndpoint);
+        const process = leaderProcess ?? [...model.processes.values()][0];
         return { kind: "rows", columns: SERVER_VERSION_COLUMNS, data: [[process?.version ?? model.defaultVersion]] };
     }
 
@@ -117,7 +118,8 @@ export class SystemTables {
                 replica: db.replica,
                 vgroups: db.vgroupIds.map((id) => {
                     const vgroup = model.vgroups.get(id);
-                    return { id, dnodes: [...(vgroup?.replicas ?? [])], leader: vgroup && this.vgroups.hasLeader(vgroup) ? (vgroup.leader ?? null) : null };
+                    const leader = vgroup && this.vgroups.hasLeader(vgroup) ? (vgroup.leader ?? null) : null;
+                    return { id, dnodes: [...(vgroup?.replicas ?? [])], leader };
                 }),
                 tables: Object.fromEntries([...db.tables].map(([name, t]) => [name, t.rows])),
             })),
@@ -162,7 +164,9 @@ export class SystemTables {
             .sort((a, b) => a.id - b.id)
             .map((v) => {
                 const tables = [...(model.databases.get(v.db)?.tables.values() ?? [])].filter((t) => t.vgroupId === v.id);
-                const row: Record<string, Cell> = { vgroup_id: v.id, db_name: v.db, tables: tables.length, cacheload: 0, cacheelements: 0, tsma: 0, mount_vgroup_id: 0 };
+                const row: Record<string, Cell> = {
+                    vgroup_id: v.id, db_name: v.db, tables: tables.length, cacheload: 0, cacheelements: 0, tsma: 0, mount_vgroup_id: 0,
+                };
                 v.replicas.slice(0, 4).forEach((dnodeId, i) => {
                     row[`v${i + 1}_dnode`] = dnodeId;
                     row[`v${i + 1}_status`] = this.vgroups.status(v, dnodeId);

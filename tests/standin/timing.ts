@@ -10,8 +10,8 @@ export const TIMING = {
     // docs/tdengine.md#mnode-leader-failover: the new leader is first visible 5.0 s after the kill; its role_time says 3.0 s.
     leaderVisibleMs: 5000,
     leaderRoleTimeMs: 3000,
-    // docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: a restarted dnode is `ready` (reboot_time still 0) 2.0-2.25 s after its start, and
-    // has its reboot_time and an mnode `follower` again at 3.0-3.25 s.
+    // docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: a restarted dnode is `ready` (reboot_time still 0)
+    // 2.0-2.25 s after its start, and has its reboot_time and an mnode `follower` again at 3.0-3.25 s.
     restartReadyMs: 2000,
     restartRejoinMs: 3000,
     // docs/tdengine.md#create-mnode: `create mnode` returned Create OK after 4.57 s (other runs 1.5-4.0 s; the longest is used).

@@ -132,7 +132,8 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
         await boot(3, { timeScale: ELECTION_VISIBLE });
         await replica3Database();
         const before = await client.vgroups("r3");
-        const [stalledVgroup, stoppedDnode] = [...before].map(([id, replicas]) => [id, leaderOf(replicas) ?? 0]).find(([, leader]) => leader === 1) ?? [0, 0];
+        const stoppedDnode = 1;
+        const stalledVgroup = [...before].find(([, replicas]) => leaderOf(replicas) === stoppedDnode)?.[0] ?? 0;
         const servingVgroup = [...before].find(([, replicas]) => leaderOf(replicas) !== stoppedDnode)?.[0];
         const table = (vgroupId: number | undefined): string => `r3.t${[...before.keys()].indexOf(vgroupId ?? -1)}`;
 
@@ -213,7 +214,10 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
         assert.ok(Date.now() - started >= 2 * TIMING.balanceMoveMs * BALANCE - 2, "two moves, 21.3 s each");
 
         const placed = await client.rows("select vgroup_id, v1_dnode, v2_dnode, v3_dnode from information_schema.ins_vgroups where db_name = 'r3'");
-        assert.deepEqual(placed.map((r) => [r.vgroup_id, r.v1_dnode, r.v2_dnode, r.v3_dnode]), [[2, 1, 2, 4], [3, 1, 5, 3], [4, 1, 2, 3], [5, 1, 2, 3]]);
+        assert.deepEqual(
+            placed.map((r) => [r.vgroup_id, r.v1_dnode, r.v2_dnode, r.v3_dnode]),
+            [[2, 1, 2, 4], [3, 1, 5, 3], [4, 1, 2, 3], [5, 1, 2, 3]],
+        );
         assert.deepEqual((await client.rows("show dnodes")).map((d) => d.vnodes), [4, 3, 3, 4, 4]);
     });
 

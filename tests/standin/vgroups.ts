@@ -44,7 +44,9 @@ export class Vgroups {
 
     /** A new vgroup on these dnodes, its leader the replica that leads the fewest vgroups so far. */
     create(db: string, replicas: number[]): Vgroup {
-        const vgroup: Vgroup = { id: this.model.nextVgroupId++, db, replicas, leader: undefined, catchingUp: new Set(), elections: 0, electing: false };
+        const vgroup: Vgroup = {
+            id: this.model.nextVgroupId++, db, replicas, leader: undefined, catchingUp: new Set(), elections: 0, electing: false,
+        };
         this.model.vgroups.set(vgroup.id, vgroup);
         this.setLeader(vgroup, this.leastLeading(replicas, this.leaderCounts()));
         return vgroup;
