@@ -13,9 +13,11 @@ const root = path.resolve(__dirname, "..", "..", "..");
 export class StandinProcess {
     private constructor(private readonly child: ChildProcess, readonly url: string) { }
 
-    static async start(options: { password: string; timeScale: number }): Promise<StandinProcess> {
+    /** `version`: what a taosd runs when its pod's image names no version (default the stand-in's, 3.3.7.5). */
+    static async start(options: { password: string; timeScale: number; version?: string }): Promise<StandinProcess> {
+        const version = options.version === undefined ? [] : ["--version", options.version];
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tests/standin/main.ts",
-            "--port", "0", "--password", options.password, "--time-scale", String(options.timeScale)],
+            "--port", "0", "--password", options.password, "--time-scale", String(options.timeScale), ...version],
         { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json") } });
         const url = await new Promise<string>((resolve, reject) => {
             let out = "";
