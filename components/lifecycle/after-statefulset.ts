@@ -1,10 +1,12 @@
 /**
  * The step after the StatefulSet: it depends on the StatefulSet, so it runs once the pods have rolled
- * out, and makes the cluster whole: every dnode ready, mnodes on 3 dnodes, removed pods' volumes deleted.
+ * out, and makes the cluster whole: every dnode ready, 3 mnodes from 3 dnodes up and 1 below, removed pods'
+ * volumes deleted.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
 import { diffLifecycleInputs, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { wantedMnodes } from "./mnodes";
 import { LifecycleInputs } from "./session";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
 
@@ -21,7 +23,13 @@ function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes
 
 export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-        return diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+        const diff = diffLifecycleInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+        // A cluster whose last run left another mnode count than its size wants (2 mnodes on 2 dnodes, as an
+        // earlier version's 3 → 2 did) is brought to it by the next `pulumi up` (docs/tdengine.md#two-mnodes).
+        const recorded = Array.isArray(olds.mnodes) ? olds.mnodes.length : undefined;
+        const replicas = lifecycleInputsOf(news).replicas;
+        const offCount = recorded !== undefined && typeof replicas === "number" && recorded !== wantedMnodes(replicas);
+        return offCount ? { ...diff, changes: true } : diff;
     },
     async create(props: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(props);

@@ -75,7 +75,8 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
     const target = wantedMnodes(replicas);
     const staying = mnodes.filter(m => !isLeaving(m));
     const candidate = placed
-        .filter(d => d.ordinal !== undefined && d.ordinal < replicas && d.status === "ready" && !mnodes.some(m => m.endpoint === d.endpoint))
+        .filter(d => d.ordinal !== undefined && d.ordinal < replicas && d.status === "ready")
+        .filter(d => !mnodes.some(m => m.endpoint === d.endpoint))
         .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0))[0];
     const create = (dnode: PlacedDnode): MnodeStep => ({ kind: "create", dnode });
     const drop = (m: MnodeInfo): MnodeStep => ({ kind: "drop", dnode: dnodeOf(m) as PlacedDnode });
@@ -112,7 +113,8 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
             return drop(surplus);
         }
         const seen = mnodes.map(m => `${m.endpoint} ${m.role}/${m.status}`).join(", ");
-        return { kind: "stuck", why: `${mnodes.length} mnodes where ${target} are wanted, and none is a serving follower to drop (${seen})` };
+        const why = `${mnodes.length} mnodes where ${target} are wanted, and none is a serving follower to drop (${seen})`;
+        return { kind: "stuck", why };
     }
     return undefined;
 }
@@ -136,7 +138,8 @@ export async function convergeMnodes(td: TDengine, o: MnodeOptions): Promise<Mno
         }
         switch (step.kind) {
             case "stuck":
-                throw new TransactionError(`cannot bring the mnodes to ${wantedMnodes(o.replicas)} for ${o.replicas} dnode(s): ${step.why}`);
+                throw new TransactionError(
+                    `cannot bring the mnodes to ${wantedMnodes(o.replicas)} for ${o.replicas} dnode(s): ${step.why}`);
             case "create":
                 await createMnode(td, step.dnode, o);
                 break;
@@ -152,7 +155,8 @@ export async function convergeMnodes(td: TDengine, o: MnodeOptions): Promise<Mno
                 break;
         }
     }
-    throw new TransactionError(`the mnodes did not settle at ${wantedMnodes(o.replicas)} within ${MAX_STEPS} steps; run \`pulumi up\` again`);
+    throw new TransactionError(
+        `the mnodes did not settle at ${wantedMnodes(o.replicas)} within ${MAX_STEPS} steps; run \`pulumi up\` again`);
 }
 
 /**
@@ -221,10 +225,14 @@ function lookAtMnode(mnodes: MnodeInfo[], dnode: DnodeInfo, goal: "created" | "d
 async function handOverLeadership(td: TDengine, dnode: PlacedDnode & { ordinal: number }, mnodes: number, o: MnodeOptions): Promise<void> {
     const pod = podName(o.addressing, dnode.ordinal);
     if (o.restartPod === undefined) {
-        throw new TransactionError(`the mnode leader is on dnode ${dnode.id} (pod ${pod}), which is leaving, and this step cannot restart pods`);
+        throw new TransactionError(
+            `the mnode leader is on dnode ${dnode.id} (pod ${pod}), which is leaving, and this step cannot restart pods`);
     }
-    const pause = mnodes >= MAX_MNODES ? "the other mnodes keep a majority" : `with ${mnodes} mnodes TDengine does not answer until it is back`;
-    o.progress(`dnode ${dnode.id} holds the mnode leader, which TDengine cannot drop: restarting pod ${pod} so a follower takes over (${pause})`);
+    const pause = mnodes >= MAX_MNODES
+        ? "the other mnodes keep a majority"
+        : `with ${mnodes} mnodes TDengine does not answer until it is back`;
+    o.progress(`dnode ${dnode.id} holds the mnode leader, which TDengine cannot drop: ` +
+        `restarting pod ${pod} so a follower takes over (${pause})`);
     await o.restartPod(dnode.ordinal);
     await waitFor(async () => {
         const [now, dnodes] = await Promise.all([td.showMnodes(), td.showDnodes()]).catch((err: unknown) => {
@@ -237,7 +245,10 @@ async function handOverLeadership(td: TDengine, dnode: PlacedDnode & { ordinal: 
         const leader = now.find(m => m.role === "leader");
         const back = dnodes.find(d => d.id === dnode.id);
         const done = leader !== undefined && leader.endpoint !== dnode.endpoint && back?.status === "ready" && now.every(serving);
-        return { done, seen: now.length === 0 ? "no answer" : `leader ${leader?.endpoint ?? "none"}, dnode ${dnode.id} ${back?.status ?? "missing"}` };
+        const seen = now.length === 0
+            ? "no answer"
+            : `leader ${leader?.endpoint ?? "none"}, dnode ${dnode.id} ${back?.status ?? "missing"}`;
+        return { done, seen };
     }, { what: `another mnode to lead and pod ${pod} to be back`, timeoutMs: o.timeoutMs, progress: o.progress });
 }
 
@@ -247,7 +258,9 @@ export async function waitForDnodesReady(td: TDengine, o: MnodeOptions): Promise
     const dnodes = await waitFor(async () => {
         const now = await td.showDnodes();
         const missing = wanted.filter(ep => !now.some(d => d.endpoint === ep && d.status === "ready"));
-        const seen = missing.length === 0 ? "all ready" : `not ready: ${missing.map(ep => describeDnode(now, ep, o.addressing)).join(", ")}`;
+        const seen = missing.length === 0
+            ? "all ready"
+            : `not ready: ${missing.map(ep => describeDnode(now, ep, o.addressing)).join(", ")}`;
         return { done: missing.length === 0, seen, value: now };
     }, { what: `the ${o.replicas} dnodes to be ready`, timeoutMs: o.timeoutMs, progress: o.progress });
     return dnodes ?? [];

@@ -69,7 +69,7 @@ export function findLeavingDnodes(dnodes: DnodeInfo[], addressing: DnodeAddressi
 
 /**
  * TDengine refuses a drop that would leave a database with fewer dnodes than its replica count
- * (`Out of dnodes`, captures/07, 17), but only when it reaches that dnode: refusing up front keeps a
+ * (`Out of dnodes`, docs/tdengine.md#database-replicas), but only when it reaches that dnode: refusing up front keeps a
  * multi-dnode scale-down from stopping halfway.
  */
 export async function checkReplicasOfEveryDatabase(td: TDengine, from: number, to: number): Promise<void> {
@@ -84,7 +84,7 @@ export async function checkReplicasOfEveryDatabase(td: TDengine, from: number, t
 
 /**
  * A leaving dnode that is offline cannot hand its vnodes over: TDengine answers `Vnode is offline`, and
- * only `force`/`unsafe` would drop it, which silently destroys single-replica data (captures/19). Stop
+ * only `force`/`unsafe` would drop it, which silently destroys single-replica data (docs/tdengine.md#offline-dnode). Stop
  * and say so. `dropping` is an earlier run's drop still going on: it is waited for, not refused.
  */
 export function checkLeavingDnodesOnline(leaving: LeavingDnode[], addressing: DnodeAddressing): void {
@@ -135,6 +135,8 @@ async function dropDnode(td: TDengine, dnode: LeavingDnode, o: ScaleDownOptions)
                 const now = (await td.showDnodes()).find(d => d.id === dnode.id);
                 return now === undefined || now.status === "dropping" ? "done" : "unchanged";
             },
+            // The id came from show dnodes a moment ago: gone now means an earlier send of this drop finished.
+            alreadyDone: [TdCode.DnodeNotExist],
         }, { timeoutMs: o.dropTimeoutMs, progress: o.progress });
     } catch (err) {
         if (isCode(err, TdCode.OutOfDnodes)) {

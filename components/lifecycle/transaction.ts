@@ -21,7 +21,11 @@ import { Progress, delay } from "./wait";
 
 /** What TDengine shows about a transaction's goal. */
 export type TransactionState =
-    /** The goal is reached (the mnode is listed, the dnode is gone, the new password logs in). */
+    /**
+     * The goal is reached (the mnode is listed, the new password logs in), or, for a statement that blocks
+     * while TDengine works (`drop dnode`, `balance vgroup`), TDengine visibly has it (`dropping`): nothing to
+     * send again, and the caller follows it to its end with its own wait.
+     */
     | "done"
     /** TDengine shows it under way (`creating`, `dropping`). */
     | "running"
@@ -46,7 +50,7 @@ export interface Transaction {
 
 /** How long to follow a transaction, and how often to look. */
 export interface TransactionOptions {
-    /** How long a lost or conflicting transaction may take to show done or unchanged. */
+    /** How long the whole may take: following a lost answer, waiting out conflicting transactions. */
     timeoutMs: number;
     progress: Progress;
     /** Time between looks. Default {@link TRANSACTION_POLL_MS}. */
@@ -56,8 +60,8 @@ export interface TransactionOptions {
      * never started and sent once more. Default {@link UNCHANGED_FOR_MS}.
      */
     unchangedForMs?: number;
-    /** Sends in all, the first included, before giving up. Default {@link MAX_SENDS}. */
-    maxSends?: number;
+    /** Sends whose answer was lost, before giving up. Default {@link MAX_LOST_ANSWERS}. */
+    maxLostAnswers?: number;
 }
 
 export const TRANSACTION_POLL_MS = 250;
@@ -66,8 +70,8 @@ export const TRANSACTION_POLL_MS = 250;
  * once, docs/tdengine.md#create-mnode), and a resend that meets it anyway is answered 0x03D3, not run twice.
  */
 export const UNCHANGED_FOR_MS = 3_000;
-/** The first send, and as many resends each proven necessary: a connection that keeps losing answers is a fault. */
-export const MAX_SENDS = 3;
+/** Lost answers allowed, each followed by proof that it never ran: a connection that keeps losing them is a fault. */
+export const MAX_LOST_ANSWERS = 3;
 
 /** A transaction that could not be brought to its goal; the message says what TDengine showed. */
 export class TransactionError extends ClearError {
@@ -80,27 +84,36 @@ export class TransactionError extends ClearError {
 /**
  * Runs `t` under the rule above: resolves once TDengine answered OK, answered that the goal was already
  * reached, or showed it reached after a lost answer or a conflict. Any other refusal is thrown as is.
+ *
+ * @example
+ * // balance vgroup: done once every vgroup has a replica on each new dnode (or TDengine said OK).
+ * await runTransaction({
+ *     what: "balance vgroup",
+ *     send: () => td.balanceVgroup(), // sent with `only-if-not-sent`
+ *     look: async () => (everyNewDnodeHoldsVnodes(await td.showVgroups()) ? "done" : "unchanged"),
+ * }, { timeoutMs: balanceTimeoutMs, progress });
  */
 export async function runTransaction(t: Transaction, o: TransactionOptions): Promise<void> {
-    const maxSends = o.maxSends ?? MAX_SENDS;
-    for (let sends = 1; ; sends++) {
+    const maxLostAnswers = o.maxLostAnswers ?? MAX_LOST_ANSWERS;
+    const deadline = Date.now() + o.timeoutMs;
+    let lost = 0;
+    let conflicts = 0;
+    for (;;) {
         const outcome = await sendOnce(t);
         if (outcome === "done") {
             return;
         }
-        o.progress(outcome === "conflict"
-            ? `${t.what}: TDengine is still running a transaction (Conflict transaction not completed): waiting for it, not sending again`
-            : `${t.what}: the answer was lost; looking at TDengine instead of sending it again`);
-        if (await followUntilSettled(t, o) === "done") {
+        conflicts = outcome === "conflict" ? conflicts + 1 : 0;
+        const settled = outcome === "conflict" ? await waitOutConflict(t, o, deadline, conflicts) : await followLostAnswer(t, o, deadline);
+        if (settled === "done") {
             o.progress(`${t.what}: TDengine shows it done`);
             return;
         }
-        if (sends >= maxSends) {
-            throw new TransactionError(`${t.what}: sent ${sends} time(s), and each time the answer was lost or another ` +
-                "transaction was running, and TDengine still shows the state as it was. Nothing else was changed; " +
-                "check the connection to TDengine and run `pulumi up` again.");
+        if (outcome === "lost" && ++lost >= maxLostAnswers) {
+            throw new TransactionError(`${t.what}: its answer was lost ${lost} time(s), and TDengine still shows the state ` +
+                "as it was: it never ran. Nothing else was changed; check the connection to TDengine and run `pulumi up` again.");
         }
-        o.progress(`${t.what}: TDengine shows no trace of it, nothing running: sending it once more`);
+        o.progress(`${t.what}: TDengine shows no trace of it and nothing running: sending it once more`);
     }
 }
 
@@ -124,11 +137,27 @@ async function sendOnce(t: Transaction): Promise<SendOutcome> {
     }
 }
 
-/** Looks until the goal shows (`done`) or the state has stayed as it was, nothing running, for `unchangedForMs`. */
-async function followUntilSettled(t: Transaction, o: TransactionOptions): Promise<"done" | "unchanged"> {
+/**
+ * 0x03D3: TDengine refused this send because a transaction is running (ours from an earlier run, or
+ * another), so this send did not run. Look until the goal shows, or nothing shows under way for a while
+ * that doubles with each conflict in a row (another transaction may run unseen); a resend then is safe,
+ * because TDengine answers 0x03D3 again as long as one is running.
+ */
+async function waitOutConflict(t: Transaction, o: TransactionOptions, deadline: number, inARow: number): Promise<"done" | "unchanged"> {
+    o.progress(`${t.what}: TDengine is still running a transaction (Conflict transaction not completed): waiting for it`);
     const interval = o.intervalMs ?? TRANSACTION_POLL_MS;
-    const unchangedFor = o.unchangedForMs ?? UNCHANGED_FOR_MS;
-    const deadline = Date.now() + o.timeoutMs;
+    return followUntil(t, o, deadline, Math.min(interval * 2 ** (inARow - 1), o.unchangedForMs ?? UNCHANGED_FOR_MS));
+}
+
+/** The answer was lost: TDengine may be running it, may have finished it, or may never have got it. */
+async function followLostAnswer(t: Transaction, o: TransactionOptions, deadline: number): Promise<"done" | "unchanged"> {
+    o.progress(`${t.what}: the answer was lost; looking at TDengine instead of sending it again`);
+    return followUntil(t, o, deadline, o.unchangedForMs ?? UNCHANGED_FOR_MS);
+}
+
+/** Looks until the goal shows (`done`) or the state has stayed as it was, nothing running, for `unchangedFor` ms. */
+async function followUntil(t: Transaction, o: TransactionOptions, deadline: number, unchangedFor: number): Promise<"done" | "unchanged"> {
+    const interval = o.intervalMs ?? TRANSACTION_POLL_MS;
     let unchangedSince: number | undefined;
     let last: TransactionState | undefined;
     for (;;) {
@@ -145,8 +174,8 @@ async function followUntilSettled(t: Transaction, o: TransactionOptions): Promis
             return "unchanged";
         }
         if (Date.now() >= deadline) {
-            throw new TransactionError(`${t.what}: timed out after ${Math.round(o.timeoutMs / 1000)} s following it ` +
-                `after a lost answer; TDengine last showed it ${state === "running" ? "under way" : "not started"}. ` +
+            throw new TransactionError(`${t.what}: timed out after ${Math.round(o.timeoutMs / 1000)} s following it after a ` +
+                `lost answer or a conflicting transaction; TDengine last showed it ${state === "running" ? "under way" : "not started"}. ` +
                 "Run `pulumi up` again once TDengine has finished it.");
         }
         await delay(interval);

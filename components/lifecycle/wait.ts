@@ -8,8 +8,10 @@ import { ClearError } from "../errors";
 /** Reports progress to the person running `pulumi up`. */
 export type Progress = (message: string) => void;
 
-/** How often waits poll: `show dnodes` / `show mnodes` are cheap (captures: 2-10 ms each). */
+/** How often waits poll: `show dnodes` / `show mnodes` are cheap (2-10 ms each, docs/tdengine.md#system-tables). */
 export const POLL_INTERVAL_MS = 250;
+/** The first polls come sooner and back off to the interval: most waits (a new mnode turning follower) end within it. */
+const FIRST_POLL_MS = 20;
 
 export interface WaitOptions {
     /** What is being waited for, for the timeout message: "dnode 4 to leave `show dnodes`". */
@@ -33,6 +35,7 @@ export class WaitTimeoutError extends ClearError {
 export async function waitFor<T>(probe: () => Promise<{ done: boolean; seen: string; value?: T }>, options: WaitOptions): Promise<T | undefined> {
     const deadline = Date.now() + options.timeoutMs;
     const interval = options.intervalMs ?? POLL_INTERVAL_MS;
+    let next = Math.min(FIRST_POLL_MS, interval);
     let lastSeen = "";
     for (;;) {
         const result = await probe();
@@ -48,7 +51,8 @@ export async function waitFor<T>(probe: () => Promise<{ done: boolean; seen: str
         if (Date.now() >= deadline) {
             throw new WaitTimeoutError(options.what, options.timeoutMs, lastSeen);
         }
-        await delay(Math.min(interval, Math.max(deadline - Date.now(), 0)));
+        await delay(Math.min(next, Math.max(deadline - Date.now(), 0)));
+        next = Math.min(next * 2, interval);
     }
 }
 

@@ -29,7 +29,7 @@ export interface TDengineRestOptions {
     requestTimeoutMs?: number;
     /**
      * Time allowed for one `drop dnode`, in ms: it blocks until the dnode's vnodes have moved (21 s for
-     * 100k rows in captures/16; minutes or more with real data). Default {@link DEFAULT_DROP_DNODE_TIMEOUT_MS}.
+     * 100k rows, docs/tdengine.md#drop-dnode; minutes or more with real data). Default {@link DEFAULT_DROP_DNODE_TIMEOUT_MS}.
      */
     dropDnodeTimeoutMs?: number;
     /**
@@ -51,7 +51,7 @@ export interface QueryOptions {
     retry?: RetryWhen;
 }
 
-/** A minute: `create mnode` took up to 4.6 s in captures/03, reads take milliseconds. */
+/** A minute: `create mnode` took up to 4.6 s (docs/tdengine.md#create-mnode), reads take milliseconds. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** An hour, the component's default `dropDnodeTimeoutSeconds`. */
 export const DEFAULT_DROP_DNODE_TIMEOUT_MS = 3_600_000;

@@ -77,10 +77,7 @@ export function toAliveStatus(rows: Row[], where: Where): number {
     return intField(rows[0], "status", where);
 }
 
-/**
- * A row of information_schema.ins_vgroups (docs/tdengine.md#system-tables): its replicas in column order,
- * v1 first; a replica whose `v<n>_dnode` is NULL does not exist and is left out.
- */
+/** A row of `information_schema.ins_vgroups`; a replica column pair that is NULL (no such replica) is left out. */
 export function toVgroup(row: Row, where: Where): VgroupInfo {
     const replicas: VgroupReplica[] = [];
     for (let n = 1; n <= VGROUP_REPLICA_COLUMNS; n++) {
@@ -91,9 +88,8 @@ export function toVgroup(row: Row, where: Where): VgroupInfo {
     return { id: intField(row, "vgroup_id", where), database: textField(row, "db_name", where), replicas };
 }
 
-/** `select server_version()`: exactly one value, whatever TDengine names its column. */
-export function toServerVersion(result: QueryResult, where: Where): string {
-    const { columns, rows } = result;
+/** The one value of `select server_version()`, whatever TDengine names its column. */
+export function toServerVersion({ columns, rows }: QueryResult, where: Where): string {
     if (rows.length !== 1 || columns.length !== 1) {
         const problem = `expected one value, got ${rows.length} row(s) of ${columns.length} column(s)`;
         throw new TDengineResponseError(where.url, where.statement, 0, problem);

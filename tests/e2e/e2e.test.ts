@@ -244,6 +244,56 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
         });
     });
 
+    describe("mnodes follow the cluster's size: 3 → 2 → 3 (docs/tdengine.md#two-mnodes)", () => {
+        const ns = "tdengine-mnodes";
+        const stack = "mnodes";
+        const ep = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${ns}.svc.cluster.local:6030`;
+        let td: TDengineFixture;
+        let ws: PulumiWorkspace;
+
+        const upTo = async (replicas: number): Promise<{ outputs: number; standin: string[] }> => {
+            await ws.pulumi(["config", "set", "replicas", String(replicas), "--stack", stack]);
+            await timed(`pulumi up (mnodes, ${replicas} dnodes)`, () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", stack]));
+            const out = await ws.outputs(stack);
+            return { outputs: (out.mnodes as unknown[]).length, standin: (await td.standin.state()).mnodes.map(m => m.endpoint).sort() };
+        };
+
+        before(async () => {
+            td = await tdengineFor(env, ns, NAME);
+            ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "mnodes"), env.cluster.kubeconfigPath, "e2e-passphrase");
+            ws.neverPrint.push(PASSWORD);
+            await ws.pulumi(["stack", "init", stack]);
+            await ws.pulumi(["config", "set", "namespace", ns, "--stack", stack]);
+            await ws.pulumi(["config", "set", "--path", "storage.size", "1Gi", "--stack", stack]);
+            await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", stack]);
+        });
+
+        after(async () => {
+            try {
+                await ws?.pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack]);
+                await ws?.pulumi(["stack", "rm", "--yes", stack]);
+            } finally {
+                await td?.stop();
+            }
+        });
+
+        it("3 dnodes: 3 mnodes", async () => {
+            assert.deepEqual(await upTo(3), { outputs: 3, standin: [0, 1, 2].map(ep).sort() });
+        });
+
+        it("3 → 2: 1 mnode, the leader kept, both mnodes dropped before the dnode", async () => {
+            const leader = (await td.standin.state()).mnodes.find(m => m.role === "leader")?.endpoint;
+            assert.deepEqual(await upTo(2), { outputs: 1, standin: [leader] });
+            const order = (await td.standin.events()).filter(e => e.kind === "sql" && /^drop (mnode|dnode)/.test(e.detail)).map(e => e.detail);
+            assert.deepEqual(order.map(d => d.replace(/\d+$/, "N")), ["drop mnode on dnode N", "drop mnode on dnode N", "drop dnode N"]);
+        });
+
+        it("2 → 3: 3 mnodes again", async () => {
+            assert.deepEqual(await upTo(3), { outputs: 3, standin: [0, 1, 2].map(ep).sort() });
+            await timed("pulumi preview (mnodes, no changes)", () => ws.pulumi(["preview", "--expect-no-changes", "--stack", stack]));
+        });
+    });
+
     describe("a program of a user's own", () => it("installs the packed package and composes TDengineCluster with an explicit k8s.Provider", async () => {
         const programDir = path.join(env.workDir, "composed");
         fs.mkdirSync(programDir);

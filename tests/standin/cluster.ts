@@ -17,6 +17,7 @@ import { Databases } from "./databases";
 import { EventLog } from "./events";
 import { Membership } from "./membership";
 import { DataDir, DEFAULT_VGROUPS, fail, Model, ok, StatementResult } from "./model";
+import { MnodeMajority } from "./mnode-majority";
 import { Mnodes } from "./mnodes";
 import { Statement } from "./sql";
 import { ClusterState, SystemTables } from "./system-tables";
@@ -41,6 +42,7 @@ export class Cluster {
     private readonly vgroups: Vgroups;
     private readonly databases: Databases;
     private readonly systemTables: SystemTables;
+    private readonly majority: MnodeMajority;
 
     constructor(options: ClusterOptions) {
         this.model = new Model(options.scheduler, options.events, options.rootPassword, options.version);
@@ -49,6 +51,16 @@ export class Cluster {
         this.membership = new Membership(this.model, this.mnodes, this.vgroups);
         this.databases = new Databases(this.model, this.vgroups);
         this.systemTables = new SystemTables(this.model, this.vgroups, this.mnodes);
+        this.majority = new MnodeMajority(this.model);
+    }
+
+    /** See {@link MnodeMajority.wait}: no answer while most mnodes are down (docs/tdengine.md#two-mnodes). */
+    untilMnodeMajority(gaveUp: () => boolean): Promise<boolean> {
+        return this.majority.wait(gaveUp);
+    }
+
+    hasMnodeMajority(): boolean {
+        return this.majority.has();
     }
 
     /** See {@link Membership.startDnode}. */

@@ -52,6 +52,8 @@ export const ERR = {
     TOO_FEW_MNODES: taosError(0x03a8, "The replica of mnode cannot less than 1"),
     // docs/tdengine.md#create-mnode.
     TOO_MANY_MNODES: taosError(0x03a9, "The replica of mnode cannot exceed 3"),
+    // docs/tdengine.md#conflict-transaction: a `create mnode` resent while the first was still running.
+    CONFLICT_TRANSACTION: taosError(0x03d3, "Conflict transaction not completed"),
     // source: mndProcessCreateMnodeReq / mndProcessDropMnodeReq on an offline dnode, and
     // mndProcessDropDnodeReq on an offline dnode that holds an mnode but no vnode.
     DNODE_OFFLINE: taosError(0x0408, "Dnode is offline"),

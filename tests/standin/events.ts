@@ -12,6 +12,10 @@ export type EventKind =
     | "connection.failed"
     /** dropConnectionDuring: a running statement's socket was destroyed; detail = the SQL. */
     | "connection.dropped"
+    /** loseAnswerTo(..., "unable-to-connect"): a running statement was answered 0x000B; detail = the SQL. */
+    | "answer.lost"
+    /** A request waited for a majority of the mnodes (docs/tdengine.md#two-mnodes); detail = the SQL. */
+    | "request.held"
     /** A taosd process started or stopped; detail = `<endpoint> (<data dir>)`. */
     | "process.started"
     | "process.stopped"

@@ -7,8 +7,11 @@
 import { ERR } from "./codes";
 import { Dnode, fail, Mnode, MnodeRole, Model, ok, StatementResult } from "./model";
 import { TIMING } from "./timing";
+import { MnodeTransactions } from "./transactions";
 
 export class Mnodes {
+    private readonly transactions = new MnodeTransactions();
+
     constructor(private readonly model: Model) {}
 
     /** docs/tdengine.md#joining-dnodes: dnode 1 holds the only mnode, `leader`; the entrypoint never creates others. */
@@ -19,7 +22,12 @@ export class Mnodes {
     }
 
     /** docs/tdengine.md#create-mnode: ~4.6 s; `offline`/`creating`, then `offline`/`ready` at Create OK, then `follower` ~1 s later. */
-    async create(dnodeId: number): Promise<StatementResult> {
+    create(dnodeId: number): Promise<StatementResult> {
+        // docs/tdengine.md#conflict-transaction: refused before any other check, `Mnode already exists` included.
+        return this.transactions.run(`create mnode on dnode ${dnodeId}`, () => this.createNow(dnodeId));
+    }
+
+    private async createNow(dnodeId: number): Promise<StatementResult> {
         const { model } = this;
         // Checks in the order of source mndMnode.c mndProcessCreateMnodeReq (docs/tdengine.md#mnode-already-exists, #create-mnode).
         if (model.mnodes.has(dnodeId)) return fail(ERR.MNODE_ALREADY_EXIST);
@@ -41,7 +49,11 @@ export class Mnodes {
     }
 
     /** docs/tdengine.md#create-mnode: Drop OK after 1.36 s; no `dropping` state was seen, the mnode is just gone. */
-    async drop(dnodeId: number): Promise<StatementResult> {
+    drop(dnodeId: number): Promise<StatementResult> {
+        return this.transactions.run(`drop mnode on dnode ${dnodeId}`, () => this.dropNow(dnodeId));
+    }
+
+    private async dropNow(dnodeId: number): Promise<StatementResult> {
         const { model } = this;
         // Not captured: refusals in the order of source mndMnode.c mndProcessDropMnodeReq.
         const mnode = model.mnodes.get(dnodeId);
@@ -75,18 +87,21 @@ export class Mnodes {
     dnodeRejoined(dnodeId: number): void {
         const mnode = this.model.mnodes.get(dnodeId);
         if (mnode?.role === "offline") this.setRole(mnode, "follower", Date.now());
-        if (!this.leader()) this.electLeader(Date.now());
+        // docs/tdengine.md#two-mnodes: 2 mnodes, the leader's dnode stopped and started again: the mnode
+        // that stayed up leads afterwards.
+        if (!this.leader()) this.electLeader(Date.now(), dnodeId);
     }
 
     /**
      * docs/tdengine.md#mnode-leader-failover: the follower on dnode 3 (the highest id) became leader. Raft
      * needs a majority of the mnodes online; without one the cluster stays leaderless until enough come back.
      */
-    electLeader(roleTime: number): void {
+    electLeader(roleTime: number, rejoined?: number): void {
         const { model } = this;
         const alive = [...model.mnodes.values()].filter((m) => model.dnodes.get(m.dnodeId)?.online && m.status === "ready");
         if (this.leader() || alive.length * 2 <= model.mnodes.size) return;
-        const next = alive.reduce((a, b) => (b.dnodeId > a.dnodeId ? b : a));
+        const stayedUp = alive.filter((m) => m.dnodeId !== rejoined);
+        const next = (stayedUp.length > 0 ? stayedUp : alive).reduce((a, b) => (b.dnodeId > a.dnodeId ? b : a));
         for (const mnode of alive) this.setRole(mnode, mnode === next ? "leader" : "follower", roleTime);
         // docs/tdengine.md#mnode-leader-failover: the new leader never heard from dnodes already offline.
         for (const dnode of model.dnodes.values()) {

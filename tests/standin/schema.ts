@@ -5,32 +5,16 @@
  * docs' own `ins_databases` example (docs/en/14-reference/05-connector/60-rest-api.md).
  */
 
-export type Column = readonly [name: string, type: string, length: number];
-export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases" | "ins_vgroups";
+import { ColumnMeta, DNODE_COLUMNS, MNODE_COLUMNS } from "../../components/tdengine/rows";
 
-/** TSDB_EP_LEN = TSDB_FQDN_LEN (128) + 6. */
-const EP_LEN = 134;
+export type Column = ColumnMeta;
+export type SystemTable = "ins_dnodes" | "ins_mnodes" | "ins_databases" | "ins_vgroups";
 
 /** In table order; `*` selects them all. docs/tdengine.md#system-tables shows the same names in the same order. */
 export const SYSTEM_COLUMNS: Readonly<Record<SystemTable, readonly Column[]>> = {
-    ins_dnodes: [
-        ["id", "INT", 4],
-        ["endpoint", "VARCHAR", EP_LEN],
-        ["vnodes", "SMALLINT", 2],
-        ["support_vnodes", "SMALLINT", 2],
-        ["status", "VARCHAR", 10],
-        ["create_time", "TIMESTAMP", 8],
-        ["reboot_time", "TIMESTAMP", 8],
-        ["note", "VARCHAR", 256],
-    ],
-    ins_mnodes: [
-        ["id", "INT", 4],
-        ["endpoint", "VARCHAR", EP_LEN],
-        ["role", "VARCHAR", 12],
-        ["status", "VARCHAR", 9],
-        ["create_time", "TIMESTAMP", 8],
-        ["role_time", "TIMESTAMP", 8],
-    ],
+    // One list for the client, the stand-in and the tests (docs/tdengine.md#system-tables).
+    ins_dnodes: DNODE_COLUMNS,
+    ins_mnodes: MNODE_COLUMNS,
     // The first six of the 38 columns docs/tdengine.md#system-tables lists; the others are not modelled.
     ins_databases: [
         ["name", "VARCHAR", 64],

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
 
+import { DNODE_COLUMNS, MNODE_COLUMNS } from "../../components/tdengine/rows";
 import { StandinEvent, StandinOptions, TDengineStandin } from "./standin";
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -145,16 +146,7 @@ describe("TDengine stand-in", function () {
         it("returns show dnodes with TDengine's columns and types, timestamps as taosAdapter writes them (docs/tdengine.md#joining-dnodes, systable.c, layout/time.go)", async () => {
             await boot(3);
             const { body } = await client.ok("show dnodes");
-            assert.deepEqual(body.column_meta, [
-                ["id", "INT", 4],
-                ["endpoint", "VARCHAR", 134],
-                ["vnodes", "SMALLINT", 2],
-                ["support_vnodes", "SMALLINT", 2],
-                ["status", "VARCHAR", 10],
-                ["create_time", "TIMESTAMP", 8],
-                ["reboot_time", "TIMESTAMP", 8],
-                ["note", "VARCHAR", 256],
-            ]);
+            assert.deepEqual(body.column_meta, DNODE_COLUMNS);
             assert.equal(body.rows, 3);
             assert.deepEqual(
                 body.data?.map((row) => [row[0], row[1], row[2], row[3], row[4], row[7]]),
@@ -175,14 +167,7 @@ describe("TDengine stand-in", function () {
         it("returns show mnodes with its columns: one leader on dnode 1 after bootstrap (docs/tdengine.md#joining-dnodes)", async () => {
             await boot(3);
             const { body } = await client.ok("show mnodes");
-            assert.deepEqual(body.column_meta, [
-                ["id", "INT", 4],
-                ["endpoint", "VARCHAR", 134],
-                ["role", "VARCHAR", 12],
-                ["status", "VARCHAR", 9],
-                ["create_time", "TIMESTAMP", 8],
-                ["role_time", "TIMESTAMP", 8],
-            ]);
+            assert.deepEqual(body.column_meta, MNODE_COLUMNS);
             assert.deepEqual(body.data?.map((r) => r.slice(0, 4)), [[1, "localhost:6030", "leader", "ready"]]);
         });
 
@@ -525,7 +510,8 @@ describe("TDengine stand-in", function () {
         it("brings a restarted dnode back: ready with reboot_time 0 after ~2 s, reboot_time and mnode follower after ~3 s (docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock)", async () => {
             const scale = 0.05;
             await boot(3, { timeScale: scale });
-            await addMnodes(3);
+            // Three mnodes: with two, nothing would answer while dnode 3 is down (docs/tdengine.md#two-mnodes).
+            await addMnodes(2, 3);
             standin.stopDnode(EP(3));
             await waitFor("offline", async () => ((await client.dnodes()).find((d) => d.id === 3)?.status === "offline" ? true : undefined));
             const restarted = Date.now();

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
 
 import { handleAdmin } from "./admin";
 import { ClusterState, Cluster, DataDir, StatementResult } from "./cluster";
-import { ADAPTER, TaosError, httpStatusOf } from "./codes";
+import { ADAPTER, ERR, TaosError, httpStatusOf } from "./codes";
 import { EventLog, StandinEvent } from "./events";
 import { parseStatement } from "./sql";
 import { Scheduler, TIMING } from "./timing";
@@ -55,6 +55,9 @@ export interface RestartDnodeOptions {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+/** How a statement's answer is lost while TDengine runs it: see {@link TDengineStandin.loseAnswerTo}. */
+export type LostAnswer = "reset" | "unable-to-connect";
+
 export class TDengineStandin {
     private readonly options: Required<StandinOptions>;
     private readonly log = new EventLog();
@@ -64,7 +67,7 @@ export class TDengineStandin {
     private server: http.Server | undefined;
     private port: number;
     private failNext = 0;
-    private readonly dropDuring: string[] = [];
+    private readonly dropDuring: Array<{ prefix: string; how: LostAnswer }> = [];
 
     constructor(options: StandinOptions = {}) {
         this.options = {
@@ -134,7 +137,17 @@ export class TDengineStandin {
      * connection is destroyed right after it started: the operation goes on inside TDengine.
      */
     dropConnectionDuring(statementPrefix: string): void {
-        this.dropDuring.push(normalize(statementPrefix));
+        this.loseAnswerTo(statementPrefix, "reset");
+    }
+
+    /**
+     * The next statement starting with `statementPrefix` runs, and its answer is lost: `reset` destroys the
+     * connection once it started; `unable-to-connect` answers taosAdapter's `Unable to establish
+     * connection` (0x000B, HTTP 200) at once, as a real one did to a `create mnode` that went on running
+     * (docs/tdengine.md#conflict-transaction). Either way TDengine carries on with it.
+     */
+    loseAnswerTo(statementPrefix: string, how: LostAnswer = "reset"): void {
+        this.dropDuring.push({ prefix: normalize(statementPrefix), how });
     }
 
     /** true: nothing listens on the port any more (connection refused); false: listening again. */
@@ -208,13 +221,23 @@ export class TDengineStandin {
         if (body.length === 0) return { status: ADAPTER.NO_MSG_INPUT.status, body: ADAPTER.NO_MSG_INPUT.error };
         const sql = body.trim();
         if (sql.length === 0) return { status: ADAPTER.NO_SQL_INPUT.status, body: ADAPTER.NO_SQL_INPUT.error };
+        if (!this.cluster.hasMnodeMajority()) {
+            // docs/tdengine.md#two-mnodes: no answer at all until a majority of the mnodes is back.
+            this.log.record("request.held", sql);
+            if (!(await this.cluster.untilMnodeMajority(() => req.socket.destroyed))) return this.error(ERR.NETWORK_UNAVAILABLE);
+        }
         const refused = this.cluster.login(credentials.user, credentials.password);
         if (refused) return this.error(refused);
         this.log.record("sql", sql);
         const running = this.cluster.execute(parseStatement(sql), urlDb);
-        if (this.takeDropDuring(sql)) {
+        const lost = this.takeDropDuring(sql);
+        if (lost === "reset") {
             this.log.record("connection.dropped", sql);
             setImmediate(() => req.socket.destroy());
+        } else if (lost === "unable-to-connect") {
+            this.log.record("answer.lost", sql);
+            void running.then((result) => this.log.record("sql.result", `${result.kind === "error" ? result.error.code : 0} ${sql}`));
+            return this.error(ERR.NETWORK_UNAVAILABLE);
         }
         const result = await running;
         this.log.record("sql.result", `${result.kind === "error" ? result.error.code : 0} ${sql}`);
@@ -225,11 +248,10 @@ export class TDengineStandin {
         return { status: httpStatusOf(error, this.options.httpCodeServerError), body: error };
     }
 
-    private takeDropDuring(sql: string): boolean {
-        const index = this.dropDuring.findIndex((prefix) => normalize(sql).startsWith(prefix));
-        if (index < 0) return false;
-        this.dropDuring.splice(index, 1);
-        return true;
+    private takeDropDuring(sql: string): LostAnswer | undefined {
+        const index = this.dropDuring.findIndex(({ prefix }) => normalize(sql).startsWith(prefix));
+        if (index < 0) return undefined;
+        return this.dropDuring.splice(index, 1)[0].how;
     }
 }
 
