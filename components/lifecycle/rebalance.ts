@@ -24,8 +24,8 @@ function vnodesPerDnode(dnodes: DnodeInfo[]): string {
 }
 
 /**
- * Whether a rebalance is due: the cluster grew in this run, and a dnode that just joined holds fewer
- * vnodes than the busiest of the others. A cluster that did not grow is left alone, even when unevenly
+ * Whether a rebalance is due: the cluster grew in this run, and a dnode that just joined holds at least two
+ * vnodes fewer than the busiest of the others. A cluster that did not grow is left alone, even when unevenly
  * spread (a replica-1 database of 2 vgroups on 3 dnodes is the user's choice, not ours to move every run).
  */
 export function rebalanceDue(dnodes: DnodeInfo[], addressing: DnodeAddressing, replicas: number, previousReplicas?: number): boolean {
@@ -38,7 +38,8 @@ export function rebalanceDue(dnodes: DnodeInfo[], addressing: DnodeAddressing, r
     if (joined.length === 0 || others.length === 0) {
         return false;
     }
-    return Math.min(...joined.map(d => d.vnodes)) < Math.max(...others.map(d => d.vnodes));
+    // A balanced cluster may still differ by one vnode (12 vnodes on 5 dnodes), so that is no reason to move.
+    return Math.min(...joined.map(d => d.vnodes)) + 1 < Math.max(...others.map(d => d.vnodes));
 }
 
 type Balancer = ClusterReader & Pick<TDengine, "balanceVgroup" | "showDatabases">;
