@@ -3,7 +3,7 @@
  * Every key is optional; what a stack leaves out takes the component's default.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LifecycleArgs, ServiceArgs, StorageArgs, TDengineCluster, TDengineClusterArgs } from "./components";
+import { LifecycleArgs, ServiceArgs, StorageArgs, TDengineCluster, TDengineClusterArgs, UpgradeArgs } from "./components";
 
 const config = new pulumi.Config();
 
@@ -24,6 +24,7 @@ const args: TDengineClusterArgs = {
     clusterDomain: config.get("clusterDomain"),
     retainVolumesOnDestroy: config.getBoolean("retainVolumesOnDestroy"),
     lifecycle: config.getObject<LifecycleArgs>("lifecycle"),
+    upgrade: config.getObject<UpgradeArgs>("upgrade"),
 };
 
 const cluster = new TDengineCluster(config.get("name") ?? "tdengine", args);

@@ -74,7 +74,7 @@ export class TDengineCluster extends pulumi.ComponentResource {
             serviceType: checked.serviceType,
             serviceAnnotations: pulumi.output(args.service?.annotations),
             clusterDomain: checked.clusterDomain,
-        }).apply(resolved => ({ name, ...resolved }) as manifests.ClusterSpec);
+        }).apply(resolved => ({ name, ...resolved, podRestarts: lifecycle ? "lifecycle" : "statefulset" }) as manifests.ClusterSpec);
 
         if (args.rootPassword === undefined) {
             pulumi.log.warn(`TDengineCluster "${name}": no rootPassword given, so root keeps TDengine's default ` +
@@ -120,6 +120,15 @@ export class TDengineCluster extends pulumi.ComponentResource {
             dropDnodeTimeoutSeconds: checked.dropDnodeTimeoutSeconds,
             readyTimeoutSeconds: checked.readyTimeoutSeconds,
             retainVolumesOnDestroy: args.retainVolumesOnDestroy === true,
+            // The pod template and the version rules: a change of the template runs the step after the
+            // StatefulSet, which restarts the pods (rolled, or offline for a Feature or Major change); an
+            // image change TDengine forbids is refused at preview by the step before it.
+            image: checked.image,
+            podTemplateHash: spec.apply(manifests.podTemplateHash),
+            upgradeVersion: args.upgrade?.version,
+            allowOfflineUpgrade: args.upgrade?.allowOffline === true,
+            unknownVersionChange: args.upgrade?.unknownVersionChange ?? "feature",
+            rebalanceAfterScaleUp: args.lifecycle?.rebalanceAfterScaleUp !== false,
         };
         const beforeStatefulSet = lifecycle
             ? new BeforeStatefulSet(`${name}-drop-leaving-dnodes`, stepInputs, { parent: this, dependsOn: [secret] })

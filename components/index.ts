@@ -4,6 +4,6 @@
  */
 export { TDengineCluster } from "./cluster";
 export {
-    DEFAULT_IMAGE, DnodeStatus, LifecycleArgs, MnodeStatus, ServiceArgs, ServiceType, StorageArgs, TDengineClusterArgs,
+    DEFAULT_IMAGE, DnodeStatus, LifecycleArgs, MnodeStatus, ServiceArgs, ServiceType, StorageArgs, TDengineClusterArgs, UpgradeArgs,
 } from "./types";
 export { TDengineClusterArgumentError } from "./validate";

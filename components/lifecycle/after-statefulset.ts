@@ -39,9 +39,9 @@ export const afterStatefulSetProvider: pulumi.dynamic.ResourceProvider = {
     },
     async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
         const inputs = lifecycleInputsOf(news);
-        const previous = lifecycleInputsOf(olds).password;
+        const previous = lifecycleInputsOf(olds);
         const result = await withClearErrors("the step after the StatefulSet",
-            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous));
+            () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`), inputs, previous.password, previous));
         return { outs: { ...inputs, ...report(result) } };
     },
     // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.

@@ -10,8 +10,7 @@
 import { ordinalOfDnodeEndpoint, podName } from "../names";
 import { TDengineAuthError, TDengineConnectionLostError, TDengineError, TDengineUnreachableError } from "../tdengine/errors";
 import { DnodeInfo, MnodeInfo, TDengine, VgroupInfo } from "../tdengine/types";
-import { expectedEndpoints } from "./mnodes";
-import { MnodeOptions } from "./mnodes";
+import { MnodeOptions, expectedEndpoints } from "./mnodes";
 import { waitFor } from "./wait";
 
 /** What the gate reads from TDengine. */
@@ -74,7 +73,8 @@ export async function clusterHealth(td: ClusterReader, o: Pick<MnodeOptions, "ad
  * for a wait that is "not whole yet". A wrong password is not something waiting fixes.
  */
 function isPassing(err: unknown): boolean {
-    if (err instanceof TDengineAuthError) {
+    // Parser errors (0x26xx) say the statement is wrong, which no wait mends.
+    if (err instanceof TDengineAuthError || err instanceof TDengineError && err.code >= 0x2600 && err.code <= 0x26ff) {
         return false;
     }
     return err instanceof TDengineUnreachableError || err instanceof TDengineConnectionLostError || err instanceof TDengineError;

@@ -150,9 +150,10 @@ export async function rollOutdatedPods(td: ClusterReader, kube: ClusterObjects, 
 /**
  * The offline upgrade: every pod still on the old template is deleted, then all start on the new one.
  *
- * Pods are deleted lowest ordinal first. With podManagementPolicy OrderedReady the controller recreates
- * nothing while pod 0 is terminating, and then starts the pods one by one, each once the one before is
- * Ready. That cannot deadlock: readiness is `taos-check`, which passes for "network ok" and "degraded"
+ * Pods are deleted all at once. With podManagementPolicy OrderedReady the controller recreates nothing
+ * while pod 0 is terminating, and then starts the pods one by one, each once the one before is Ready. A
+ * StatefulSet cannot hold pod 0 back until every old pod has terminated: an old taosd slow to shut down
+ * (docs/tdengine.md#sigterm-and-datadir-lock) can still be running when the new pod 0 starts. That cannot deadlock: readiness is `taos-check`, which passes for "network ok" and "degraded"
  * (manifests.ts), so pod 0 is Ready as soon as its taosd answers, long before the cluster is whole; only
  * then does this step wait for the whole cluster (the health gate).
  */
@@ -166,9 +167,9 @@ export async function offlineUpgrade(td: ClusterReader, kube: ClusterObjects, o:
         o.progress(`offline upgrade: ${change.explanation}`);
         o.progress(`stopping every dnode still on the old template (${stopping.map(p => p.name).join(", ")}); ` +
             "the cluster is unavailable until all are back");
-        for (const pod of stopping) {
-            await kube.deletePod(pod.name);
-        }
+        // All at once: the controller recreates pod 0 as soon as its old incarnation is gone, so deleting the
+        // others one request after another would leave old dnodes running beside a new one for longer.
+        await Promise.all(stopping.map(pod => kube.deletePod(pod.name)));
         for (let ordinal = 0; ordinal < o.replicas; ordinal++) {
             await waitForPodOnRevision(kube, ordinal, state.target.updateRevision, o);
         }

@@ -108,6 +108,8 @@ export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
         url: o.route.url,
         password,
         dropDnodeTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
+        // `balance vgroup` moves vnodes as a drop does, and blocks as long.
+        balanceVgroupTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
         log: o.progress,
     });
     const wanted = client(o.inputs.password);

@@ -15,7 +15,7 @@
  */
 import { ClusterObjects, PodState, StatefulSetState, Tunnel, VolumeState } from "../../components/kube/cluster-objects";
 import { DnodeAddressing, dnodeEndpointForOrdinal, podName } from "../../components/names";
-import { DnodeInfo, MnodeInfo, VgroupInfo } from "../../components/tdengine/types";
+import { DatabaseInfo, DnodeInfo, MnodeInfo, VgroupInfo } from "../../components/tdengine/types";
 
 export interface ClusterEvent {
     tick: number;
@@ -209,6 +209,11 @@ export class InMemoryCluster implements ClusterObjects {
 
     async clusterAlive(): Promise<number> {
         return [...this.dnodes.values()].every(d => this.dnodeReady(d)) ? 1 : 2;
+    }
+
+    async showDatabases(): Promise<DatabaseInfo[]> {
+        const names = [...new Set(this.vgroups.map(v => v.database))];
+        return names.map(name => ({ name, replica: Math.max(...this.vgroups.filter(v => v.database === name).map(v => v.replicas.length)) }));
     }
 
     async showVgroups(): Promise<VgroupInfo[]> {

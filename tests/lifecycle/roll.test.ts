@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { clusterHealth, unsettledVgroups, waitUntilWhole } from "../../components/lifecycle/health";
+import { TDengineConnectionLostError } from "../../components/tdengine/errors";
 import { rebalanceAfterScaleUp, rebalanceDue } from "../../components/lifecycle/rebalance";
 import { RollStoppedError, offlineUpgrade, planPodImageChange, readTemplateState, rollOutdatedPods } from "../../components/lifecycle/roll";
 import { addressing } from "./fixture";
@@ -252,6 +253,20 @@ describe("rebalance after a scale-up", () => {
         const dnodes = await cluster.showDnodes();
         assert.equal(rebalanceDue(dnodes, addressing, 3, 2), false, "dnode 3 holds as many vnodes as the others");
         assert.deepEqual(cluster.balanceCalls, []);
+    });
+
+    it("a lost answer to balance vgroup is not resent: the step looks at the vnodes and finds the moves done", async () => {
+        const { cluster, progress, o } = setup();
+        cluster.scaleTo(5);
+        const balance = cluster.balanceVgroup.bind(cluster);
+        cluster.balanceVgroup = async () => {
+            await balance();
+            throw new TDengineConnectionLostError({ url: "http://tunnel", statement: "balance vgroup", cause: "socket hang up" });
+        };
+        assert.equal(await rebalanceAfterScaleUp(cluster, { ...o, replicas: 5, previousReplicas: 3 }), true);
+        assert.equal(cluster.balanceCalls.length, 1, "sent once");
+        assert.match(progress.join("\n"), /balance vgroup: the answer was lost; looking at TDengine instead of sending it again/);
+        assert.match(progress.join("\n"), /balance vgroup: TDengine shows it done/);
     });
 
     it("a grown cluster with no vgroups has nothing to balance", async () => {
