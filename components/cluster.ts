@@ -81,7 +81,7 @@ export class TDengineCluster extends pulumi.ComponentResource {
             serviceType: checked.serviceType,
             serviceAnnotations: checked.serviceAnnotations,
             clusterDomain: checked.clusterDomain,
-        }).apply(resolved => ({ name, ...resolved }) as manifests.ClusterSpec);
+        }).apply(resolved => ({ name, ...resolved, podRestarts: lifecycle ? "lifecycle" : "statefulset" }) as manifests.ClusterSpec);
 
         if (!checked.rootPasswordGiven) {
             pulumi.log.warn(`TDengineCluster "${name}": no rootPassword given, so root keeps TDengine's default ` +
@@ -127,6 +127,15 @@ export class TDengineCluster extends pulumi.ComponentResource {
             dropDnodeTimeoutSeconds: checked.dropDnodeTimeoutSeconds,
             readyTimeoutSeconds: checked.readyTimeoutSeconds,
             retainVolumesOnDestroy: checked.retainVolumesOnDestroy,
+            // The pod template and the version rules: a change of the template runs the step after the
+            // StatefulSet, which restarts the pods (rolled, or offline for a Feature or Major change); an
+            // image change TDengine forbids is refused at preview by the step before it.
+            image: checked.image,
+            podTemplateHash: spec.apply(manifests.podTemplateHash),
+            upgradeVersion: checked.upgradeVersion as pulumi.Output<string>,
+            allowOfflineUpgrade: checked.allowOfflineUpgrade,
+            unknownVersionChange: checked.unknownVersionChange,
+            rebalanceAfterScaleUp: checked.rebalanceAfterScaleUp,
         };
         const beforeStatefulSet = lifecycle
             ? new BeforeStatefulSet(`${name}-drop-leaving-dnodes`, stepInputs, { parent: this, dependsOn: [secret] })

@@ -2,9 +2,10 @@
  * The seed guide's YAML as pure functions: a checked, defaulted cluster description in, the Kubernetes
  * objects' metadata and specs out. No Pulumi resources here, so every field can be tested as plain data.
  */
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import {
-    ClusterNames, DATA_VOLUME, NATIVE_PORT, PASSWORD_KEY, REST_PORT, clusterLabels, clusterNames, selectorLabels,
+    ClusterNames, DATA_VOLUME, NATIVE_PORT, PASSWORD_KEY, REST_PORT, TDENGINE_CONTAINER, clusterLabels, clusterNames, selectorLabels,
 } from "./names";
 
 /** Everything the manifests depend on, with defaults applied and every value known. */
@@ -26,6 +27,12 @@ export interface ClusterSpec {
     serviceType: string;
     serviceAnnotations?: Record<string, string>;
     clusterDomain: string;
+    /**
+     * Who restarts the pods when their template changes: "lifecycle" (the step after the StatefulSet, one
+     * dnode at a time behind the health gate, or offline by TDengine's version rules) or "statefulset"
+     * (the controller's own RollingUpdate, when the lifecycle automation is off). Default "statefulset".
+     */
+    podRestarts?: "lifecycle" | "statefulset";
 }
 
 /** An object's metadata and spec, ready to hand to its Pulumi resource. */
@@ -160,6 +167,30 @@ export function defaultAffinity(spec: ClusterSpec): k8s.types.input.core.v1.Affi
     };
 }
 
+/**
+ * With the lifecycle on, `OnDelete`: a new template restarts no pod until the step after the StatefulSet
+ * deletes it, so that step decides the order, the pace (the health gate between two pods) and whether it
+ * is a roll at all (an offline upgrade stops them all). Not a partitioned RollingUpdate: a pod below the
+ * partition that dies would come back on the OLD template, and the step would have to patch the partition
+ * behind Pulumi's back (a field Pulumi also sets). The Kubernetes provider's await logic for an OnDelete
+ * StatefulSet (generation > 1) waits only for the replicas to be ready, not for the pods to reach the new
+ * revision, so `pulumi up` does not wait on a roll that only the step will do. Only the strategy changes;
+ * podManagementPolicy is immutable and stays OrderedReady.
+ */
+function updateStrategy(spec: ClusterSpec): k8s.types.input.apps.v1.StatefulSetUpdateStrategy {
+    return spec.podRestarts === "lifecycle" ? { type: "OnDelete" } : { type: "RollingUpdate" };
+}
+
+/**
+ * A short hash of the pod template: an input of the step after the StatefulSet, so that step runs (and
+ * restarts the pods onto it) whenever the template changes: image, taosConfig, resources, timezone,
+ * scheduling, pull policy.
+ */
+export function podTemplateHash(spec: ClusterSpec): string {
+    const template = statefulSet(spec).spec.template;
+    return createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 16);
+}
+
 export function statefulSet(spec: ClusterSpec): Manifest<k8s.types.input.apps.v1.StatefulSetSpec> {
     const names = clusterNames(spec.name);
     return {
@@ -169,7 +200,7 @@ export function statefulSet(spec: ClusterSpec): Manifest<k8s.types.input.apps.v1
             replicas: spec.replicas,
             // Pods start one at a time: each joining dnode must find the ones before it.
             podManagementPolicy: "OrderedReady",
-            updateStrategy: { type: "RollingUpdate" },
+            updateStrategy: updateStrategy(spec),
             selector: { matchLabels: selectorLabels(spec.name) },
             template: {
                 metadata: { labels: clusterLabels(spec.name) },
@@ -178,7 +209,7 @@ export function statefulSet(spec: ClusterSpec): Manifest<k8s.types.input.apps.v1
                     nodeSelector: spec.nodeSelector,
                     tolerations: spec.tolerations,
                     containers: [{
-                        name: "tdengine",
+                        name: TDENGINE_CONTAINER,
                         image: spec.image,
                         imagePullPolicy: spec.imagePullPolicy,
                         ports: [

@@ -9,6 +9,8 @@ export const NATIVE_PORT = 6030;
 export const REST_PORT = 6041;
 /** The volumeClaimTemplate's name, as in the seed: PVCs are `taosdata-<statefulset>-<ordinal>`. */
 export const DATA_VOLUME = "taosdata";
+/** The name of the StatefulSet's TDengine container. */
+export const TDENGINE_CONTAINER = "tdengine";
 /** The key of the root password in the component's Kubernetes Secret. */
 export const PASSWORD_KEY = "password";
 

@@ -7,7 +7,10 @@
 import type * as k8sClient from "@kubernetes/client-node";
 import * as net from "node:net";
 import { Writable } from "node:stream";
-import { ordinalOfPod, ordinalOfPvc, selectorLabels } from "../names";
+import { TDENGINE_CONTAINER, ordinalOfPod, ordinalOfPvc, selectorLabels } from "../names";
+
+/** The label the StatefulSet controller puts on each pod: the revision of the template it was made from. */
+const REVISION_LABEL = "controller-revision-hash";
 
 /** Which Kubernetes API to talk to: the same kubeconfig and context as the component's provider. */
 export interface KubeTarget {
@@ -23,6 +26,21 @@ export interface PodState {
     ready: boolean;
     /** Being deleted: not a place to send requests. */
     terminating: boolean;
+    /** Its `controller-revision-hash` label: the StatefulSet revision (pod template) it was created from. */
+    revision?: string;
+    /** The image of its TDengine container. */
+    image?: string;
+}
+
+/** What the StatefulSet says about its pod template. */
+export interface StatefulSetState {
+    replicas: number;
+    /** The template's image (the TDengine container's). */
+    image?: string;
+    /** `status.updateRevision`: the revision of the current pod template; pods on another one are outdated. */
+    updateRevision?: string;
+    /** False until the controller has seen the latest spec (`status.observedGeneration` < `metadata.generation`). */
+    observed: boolean;
 }
 
 export interface VolumeState {
@@ -48,6 +66,8 @@ export interface Tunnel {
 export interface ClusterObjects {
     /** The StatefulSet's `spec.replicas`, or undefined when there is no StatefulSet (yet, or any more). */
     statefulSetReplicas(): Promise<number | undefined>;
+    /** The StatefulSet's template image and revisions, or undefined when there is no StatefulSet. */
+    statefulSetState(): Promise<StatefulSetState | undefined>;
     pods(): Promise<PodState[]>;
     /** The StatefulSet's data PVCs (`taosdata-<sts>-<ordinal>`). */
     dataVolumes(): Promise<VolumeState[]>;
@@ -145,6 +165,24 @@ export class KubeClusterObjects implements ClusterObjects {
         }
     }
 
+    async statefulSetState(): Promise<StatefulSetState | undefined> {
+        const apps = loadKubeConfig(this.target).makeApiClient(clientModule().AppsV1Api);
+        try {
+            const sts = await apps.readNamespacedStatefulSet({ name: this.statefulSet, namespace: this.namespace });
+            return {
+                replicas: sts.spec?.replicas ?? 1,
+                image: sts.spec?.template.spec?.containers.find(c => c.name === TDENGINE_CONTAINER)?.image,
+                updateRevision: sts.status?.updateRevision,
+                observed: (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0),
+            };
+        } catch (err) {
+            if (isNotFound(err)) {
+                return undefined;
+            }
+            throw err;
+        }
+    }
+
     async pods(): Promise<PodState[]> {
         const k8s = clientModule();
         const core = loadKubeConfig(this.target).makeApiClient(k8s.CoreV1Api);
@@ -158,7 +196,11 @@ export class KubeClusterObjects implements ClusterObjects {
                 continue;
             }
             const ready = (pod.status?.conditions ?? []).some(c => c.type === "Ready" && c.status === "True");
-            pods.push({ name, ordinal, ready, terminating: pod.metadata?.deletionTimestamp !== undefined });
+            pods.push({
+                name, ordinal, ready, terminating: pod.metadata?.deletionTimestamp !== undefined,
+                revision: pod.metadata?.labels?.[REVISION_LABEL],
+                image: pod.spec?.containers.find(c => c.name === TDENGINE_CONTAINER)?.image,
+            });
         }
         return pods.sort((a, b) => a.ordinal - b.ordinal);
     }

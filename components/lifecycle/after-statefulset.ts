@@ -48,9 +48,9 @@ export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.R
         },
         async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
             const inputs = lifecycleInputsOf(news);
-            const previous = lifecycleInputsOf(olds).password;
+            const previous = lifecycleInputsOf(olds);
             const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
-                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs, previous)));
+                () => afterStatefulSet(realStepContext(inputs, `${inputs.instance} after StatefulSet`, timing), inputs, previous.password, previous)));
             return { outs: { ...inputs, ...report(result) } };
         },
         // Nothing to undo: on destroy it goes before the StatefulSet, and the volumes go after it.

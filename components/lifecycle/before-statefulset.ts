@@ -3,17 +3,36 @@
  * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { imageChangeOfInputs, refusalReason } from "./image-change";
+import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, stderrProgress, withClearErrors } from "./provider-support";
 import { LifecycleInputs } from "./session";
 import { beforeStatefulSet, destroyVolumes } from "./steps";
 import { withPollInterval } from "./wait";
 
 type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
+/**
+ * At preview: an image change TDengine's version rules forbid fails here, with the rule and the way out (the
+ * engine shows a check failure as the resource's problem and stops before any change); an allowed one is
+ * announced, so the preview says which way it will go. Pure, so it is serialized whole: a preview loads no
+ * step code.
+ */
+export async function checkBeforeStatefulSet(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    const change = imageChangeOfInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
+    if (change?.plan === "refused") {
+        return { inputs: news, failures: [{ property: "", reason: refusalReason(change) }] };
+    }
+    if (change !== undefined && change.plan !== "nothing") {
+        stderrProgress(`${String(news.instance)} image change`)(change.explanation);
+    }
+    return { inputs: news };
+}
+
 /** The step's provider: what runs in the provider host (through {@link beforeStatefulSetProvider}) and in tests. */
 export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
     const step = "the step before the StatefulSet";
     return {
+        check: checkBeforeStatefulSet,
         diff: diffLifecycleProps,
         async create(props: Record<string, unknown>) {
             const inputs = lifecycleInputsOf(props);
@@ -23,9 +42,9 @@ export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.
         },
         async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
             const inputs = lifecycleInputsOf(news);
-            const previous = lifecycleInputsOf(olds).password;
+            const previous = lifecycleInputsOf(olds);
             const result = await withClearErrors(step, () => withPollInterval(timing.pollIntervalMs,
-                () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`, timing), inputs, previous)));
+                () => beforeStatefulSet(realStepContext(inputs, `${inputs.instance} before StatefulSet`, timing), inputs, previous.password, previous)));
             return { outs: { ...inputs, ...result } };
         },
         async delete(_id: string, props: Record<string, unknown>) {
@@ -37,7 +56,7 @@ export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.
 }
 
 /** What Pulumi serializes: finds this module from the program's directory and runs {@link beforeStatefulSetSteps}. */
-export const beforeStatefulSetProvider = delegatingProvider(__filename, "beforeStatefulSetSteps");
+export const beforeStatefulSetProvider = delegatingProvider(__filename, "beforeStatefulSetSteps", diffLifecycleProps, checkBeforeStatefulSet);
 
 /** Drops leaving dnodes before the StatefulSet shrinks; deletes the data volumes on destroy. */
 export class BeforeStatefulSet extends pulumi.dynamic.Resource {

@@ -22,6 +22,7 @@ import { Progress } from "./wait";
 export const LIFECYCLE_INPUT_KEYS: ReadonlyArray<keyof LifecycleInputs> = [
     "instance", "namespace", "statefulSet", "headlessService", "clusterDomain", "replicas", "password", "storageSize", "storageClassName",
     "restUrl", "kubeconfig", "context", "dropDnodeTimeoutSeconds", "readyTimeoutSeconds", "retainVolumesOnDestroy",
+    "image", "podTemplateHash", "upgradeVersion", "allowOfflineUpgrade", "unknownVersionChange", "rebalanceAfterScaleUp",
 ];
 
 /**
@@ -46,11 +47,13 @@ export interface ImplementationRef {
  * (pass `__filename`). See the top of this file.
  */
 export function delegatingProvider(moduleFile: string, factory: string,
-    diff: NonNullable<pulumi.dynamic.ResourceProvider["diff"]> = diffLifecycleProps): pulumi.dynamic.ResourceProvider {
+    diff: NonNullable<pulumi.dynamic.ResourceProvider["diff"]> = diffLifecycleProps,
+    check?: pulumi.dynamic.ResourceProvider["check"]): pulumi.dynamic.ResourceProvider {
     const ref = implementationRef(moduleFile, factory);
     // Each method is serialized with only `ref` and `loadImplementation` (which captures nothing), except
-    // diff: a pure function of the inputs, serialized whole, so a preview loads none of the step's code.
+    // diff and check: pure functions of the inputs, serialized whole, so a preview loads none of the step's code.
     return {
+        ...(check === undefined ? {} : { check }),
         diff,
         create: inputs => loadImplementation(ref).create(inputs),
         update: (id, olds, news) => loadImplementation(ref).update?.(id, olds, news) ?? Promise.resolve({ outs: news }),

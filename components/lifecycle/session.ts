@@ -33,6 +33,18 @@ export interface LifecycleInputs {
     dropDnodeTimeoutSeconds: number;
     readyTimeoutSeconds: number;
     retainVolumesOnDestroy: boolean;
+    /** The image of the pod template (`image`). Optional: steps created by an older version lack it. */
+    image?: string;
+    /** A hash of the pod template: it changes whenever the pods must restart, so the step after runs. */
+    podTemplateHash?: string;
+    /** `upgrade.version`: the TDengine version `image` runs, when its tag does not say. */
+    upgradeVersion?: string;
+    /** `upgrade.allowOffline`. */
+    allowOfflineUpgrade?: boolean;
+    /** `upgrade.unknownVersionChange`; default "feature". */
+    unknownVersionChange?: "feature" | "maintenance";
+    /** `lifecycle.rebalanceAfterScaleUp`; default true. */
+    rebalanceAfterScaleUp?: boolean;
 }
 
 export function addressingOf(inputs: LifecycleInputs): DnodeAddressing {
@@ -105,6 +117,8 @@ export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
         url: o.route.url,
         password,
         dropDnodeTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
+        // `balance vgroup` moves vnodes as a drop does, and blocks as long.
+        balanceVgroupTimeoutMs: o.inputs.dropDnodeTimeoutSeconds * 1000,
         log: o.progress,
         retry: o.retry,
     });

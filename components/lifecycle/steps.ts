@@ -3,12 +3,17 @@
  * The dynamic providers in before-statefulset.ts / after-statefulset.ts only call these; tests call them
  * with the stand-in and a fake Kubernetes.
  */
+import { ClearError } from "../errors";
 import { ClusterObjects } from "../kube/cluster-objects";
 import { podName } from "../names";
 import { RetryPolicy } from "../tdengine/rest";
 import { DnodeInfo, MnodeInfo, TDengine } from "../tdengine/types";
 import { DEFAULT_ROOT_PASSWORD } from "../types";
-import { ensureMnodes, waitForClusterAlive, waitForDnodesReady } from "./mnodes";
+import { waitUntilWhole } from "./health";
+import { checkLiveImageChange, versionRulesOf } from "./image-change";
+import { ensureMnodes, waitForDnodesReady } from "./mnodes";
+import { rebalanceAfterScaleUp } from "./rebalance";
+import { offlineUpgrade, planPodImageChange, readTemplateState, rollOutdatedPods } from "./roll";
 import { scaleDown } from "./scale-down";
 import { LifecycleInputs, Route, addressingOf, connectTDengine } from "./session";
 import { checkVolumeChanges, deleteAllVolumes, deleteRemovedVolumes, deleteStaleVolumes, expandVolumes } from "./volumes";
@@ -43,13 +48,17 @@ export interface AfterStatefulSetResult {
  * when one of these can apply, so a cluster that is down can still be fixed by `pulumi up`. A storage
  * change volumes cannot take (shrinking, another class) is refused here too, before anything changes.
  */
-export async function beforeStatefulSet(
-    ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
-): Promise<BeforeStatefulSetResult> {
+export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
+    previous?: Partial<LifecycleInputs>): Promise<BeforeStatefulSetResult> {
     const none: BeforeStatefulSetResult = { droppedDnodes: [], deletedVolumes: [] };
     const current = await ctx.kube.statefulSetReplicas();
     if (current === undefined) {
         return none; // the first deploy: nothing runs yet
+    }
+    // Refused at preview already; checked again against the StatefulSet as it is, before it changes.
+    const imageChange = await checkLiveImageChange(ctx.kube, inputs, previous);
+    if (imageChange !== undefined && imageChange.plan !== "nothing") {
+        ctx.progress(`image change: ${imageChange.explanation}`);
     }
     await checkVolumeChanges(ctx.kube, inputs.storageSize, inputs.storageClassName);
     const volumes = await ctx.kube.dataVolumes();
@@ -78,18 +87,33 @@ export async function beforeStatefulSet(
 }
 
 /**
- * Runs after the StatefulSet has rolled out: waits until every dnode is ready, brings the mnodes to 3 when
- * there are 3 dnodes or more and to 1 below that (never 2: docs/tdengine.md#two-mnodes), waits until the cluster is whole, deletes the PVCs of pods a scale-down
- * removed, and grows volumes smaller than storage.size.
+ * Runs after the StatefulSet has changed (its update strategy is OnDelete: no pod has restarted yet):
+ * on an offline upgrade stops every dnode and starts all on the new image; waits until every dnode is
+ * ready, brings the mnodes to 3 when there are 3 dnodes or more and to 1 below that (never 2:
+ * docs/tdengine.md#two-mnodes), waits until the cluster is whole; restarts the pods still on an older
+ * template one at a time (the health gate between them); after a scale-up, `balance vgroup`; deletes the
+ * PVCs of pods a scale-down removed, and grows volumes smaller than storage.size.
  */
-export async function afterStatefulSet(
-    ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
-): Promise<AfterStatefulSetResult> {
+export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
+    previous?: Partial<LifecycleInputs>): Promise<AfterStatefulSetResult> {
     return withTDengine(ctx, inputs, previousPassword, async td => {
         const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress };
+        const template = await readTemplateState(ctx.kube, o);
+        const imageChange = planPodImageChange(template, { image: inputs.image ?? template.target.image ?? "", version: inputs.upgradeVersion },
+            { image: previous?.image, version: previous?.upgradeVersion }, versionRulesOf(inputs));
+        if (imageChange.plan === "refused") {
+            throw new ClearError(`image: ${imageChange.explanation} The pods were not restarted.`);
+        }
+        if (imageChange.plan === "offline") {
+            await offlineUpgrade(td, ctx.kube, o, imageChange);
+        }
         await waitForDnodesReady(td, o);
         const mnodes = await ensureMnodes(td, o);
-        await waitForClusterAlive(td, o);
+        await waitUntilWhole(td, o);
+        await rollOutdatedPods(td, ctx.kube, o);
+        if (inputs.rebalanceAfterScaleUp !== false) {
+            await rebalanceAfterScaleUp(td, { ...o, previousReplicas: previous?.replicas, moveTimeoutMs: inputs.dropDnodeTimeoutSeconds * 1000 });
+        }
         const dnodes = await td.showDnodes();
         const deletedVolumes = await deleteRemovedVolumes(ctx.kube, dnodes, o);
         await expandVolumes(ctx.kube, inputs.storageSize, ctx.progress);

@@ -196,7 +196,6 @@ export class TDengineRest implements TDengine {
         }
     }
 
-    /** Rows in TDengine's order; a replica column pair that is NULL (no such replica) is left out. */
     async showVgroups(): Promise<VgroupInfo[]> {
         const { rows } = await this.read(sql.SELECT_VGROUPS);
         const where = this.where(sql.SELECT_VGROUPS);
@@ -216,7 +215,6 @@ export class TDengineRest implements TDengine {
         await this.send(sql.BALANCE_VGROUP, "only-if-not-sent", this.balanceVgroupTimeoutMs);
     }
 
-    /** The one value of `select server_version()`, whatever TDengine names its column. */
     async serverVersion(): Promise<string> {
         const result = await this.read(sql.SELECT_SERVER_VERSION);
         return toServerVersion(result, this.where(sql.SELECT_SERVER_VERSION));

@@ -3,7 +3,7 @@ import type { StandinEvent } from "../standin/standin";
 
 export type Interval = [number, number];
 
-/** Each statement from its start to its result, and each new mnode until it serves (captures/14: ~1 s after Create OK). */
+/** Each statement from its start to its result, and each new mnode until it serves (docs/tdengine.md#create-mnode: ~1 s later). */
 export function tdengineBusy(events: StandinEvent[]): Interval[] {
     const intervals: Interval[] = [];
     const open: StandinEvent[] = [];

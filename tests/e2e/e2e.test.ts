@@ -312,6 +312,115 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
         });
     });
 
+    describe("upgrades: a Maintenance roll behind the health gate, a Feature change refused then done offline, a rebalance", () => {
+        const UPGRADE_NS = "tdengine-upgrade";
+        const STACK_U = "upgrade";
+        const at = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${UPGRADE_NS}.svc.cluster.local:6030`;
+        let td: TDengineFixture;
+        let ws: PulumiWorkspace;
+
+        const podImages = async (): Promise<string[]> => (await env.core.listNamespacedPod({ namespace: UPGRADE_NS }))
+            .items.filter(p => p.metadata?.deletionTimestamp === undefined)
+            .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))
+            .map(p => p.spec?.containers[0]?.image ?? "");
+
+        /** Replays the stand-in's events: at each taosd stop, the vgroups without a leader and the dnodes not ready. */
+        const stops = async (since: number): Promise<Array<{ endpoint: string; leaderless: string[]; notReady: string[] }>> => {
+            const leaderless = new Set<string>();
+            const ready = new Map<string, boolean>();
+            const seen: Array<{ endpoint: string; leaderless: string[]; notReady: string[] }> = [];
+            for (const e of await td.standin.events()) {
+                const vgroup = /^vgroup (\d+)/.exec(e.detail)?.[1];
+                if (e.kind === "vgroup.leaderless" && vgroup) { leaderless.add(vgroup); }
+                if (e.kind === "vgroup.leader" && vgroup) { leaderless.delete(vgroup); }
+                const dnodeEndpoint = /^dnode \d+ (\S+)/.exec(e.detail)?.[1];
+                if (e.kind === "dnode.ready" && dnodeEndpoint) { ready.set(dnodeEndpoint, true); }
+                if (e.kind === "dnode.offline" && dnodeEndpoint) { ready.set(dnodeEndpoint, false); }
+                if (e.kind === "process.stopped" && e.at >= since) {
+                    const endpoint = e.detail.split(" ")[0];
+                    seen.push({ endpoint, leaderless: [...leaderless], notReady: [...ready].filter(([ep, r]) => !r && ep !== endpoint).map(([ep]) => ep) });
+                }
+            }
+            return seen;
+        };
+
+        before(async () => {
+            td = await tdengineFor(env, UPGRADE_NS, NAME);
+            ws = PulumiWorkspace.copyOfThisProject(path.join(env.workDir, "upgrade"), env.cluster.kubeconfigPath, "e2e-passphrase");
+            ws.neverPrint.push(PASSWORD);
+            await ws.pulumi(["stack", "init", STACK_U]);
+            await ws.pulumi(["config", "set", "namespace", UPGRADE_NS, "--stack", STACK_U]);
+            await ws.pulumi(["config", "set", "replicas", "3", "--stack", STACK_U]);
+            await ws.pulumi(["config", "set", "image", "tdengine/tdengine:3.3.7.5", "--stack", STACK_U]);
+            await ws.pulumi(["config", "set", "--secret", "rootPassword", PASSWORD, "--stack", STACK_U]);
+            await timed("pulumi up (upgrade stack, 3 dnodes)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK_U]));
+            await td.sql.query("create database r3 replica 3 vgroups 4");
+        });
+
+        after(async () => {
+            await ws?.pulumi(["destroy", "--yes", "--skip-preview", "--stack", STACK_U], { allowFailure: true });
+            await td?.stop();
+        });
+
+        it("the StatefulSet leaves restarts to the lifecycle (OnDelete)", async () => {
+            const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: UPGRADE_NS });
+            assert.equal(sts.spec?.updateStrategy?.type, "OnDelete");
+        });
+
+        it("3.3.7.5 → 3.3.7.6: the preview says it rolls; pods restart highest first, each only once the one before is ready and the cluster whole", async () => {
+            await ws.pulumi(["config", "set", "image", "tdengine/tdengine:3.3.7.6", "--stack", STACK_U]);
+            const preview = await ws.pulumi(["preview", "--stack", STACK_U]);
+            assert.match(preview.stdout + preview.stderr, /is a Maintenance upgrade \(3\.3\.7\.5 → 3\.3\.7\.6\): the dnodes are restarted one at a time/);
+            const started = Date.now();
+            const run = await timed("pulumi up (maintenance roll of 3 dnodes)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK_U]));
+            const seen = await stops(started);
+            assert.deepEqual(seen.map(s => s.endpoint), [at(2), at(1), at(0)], JSON.stringify(seen));
+            for (const s of seen) {
+                assert.deepEqual(s.leaderless, [], `no vgroup without a leader when ${s.endpoint} stopped`);
+                assert.deepEqual(s.notReady, [], `every other dnode ready when ${s.endpoint} stopped`);
+            }
+            assert.deepEqual(await podImages(), ["tdengine/tdengine:3.3.7.6", "tdengine/tdengine:3.3.7.6", "tdengine/tdengine:3.3.7.6"]);
+            assert.match(run.stdout, /restarting pod tdengine-2 \(1\/3\)/);
+            assert.equal(await td.sql.clusterAlive(), 1);
+        });
+
+        it("3.3.7.6 → 3.3.8.0 is refused at preview with the rule and the way out; nothing changes", async () => {
+            await ws.pulumi(["config", "set", "image", "tdengine/tdengine:3.3.8.0", "--stack", STACK_U]);
+            const preview = await ws.pulumi(["preview", "--stack", STACK_U], { allowFailure: true });
+            assert.notEqual(preview.code, 0);
+            assert.match(preview.stdout + preview.stderr, /is a Feature upgrade \(3\.3\.7\.6 → 3\.3\.8\.0\), which TDengine cannot roll/);
+            assert.match(preview.stdout + preview.stderr, /Set upgrade\.allowOffline: true/);
+            const up = await ws.pulumi(["up", "--yes", "--stack", STACK_U], { allowFailure: true });
+            assert.notEqual(up.code, 0);
+            assert.deepEqual(await podImages(), ["tdengine/tdengine:3.3.7.6", "tdengine/tdengine:3.3.7.6", "tdengine/tdengine:3.3.7.6"]);
+            const sts = await env.apps.readNamespacedStatefulSet({ name: NAME, namespace: UPGRADE_NS });
+            assert.equal(sts.spec?.template.spec?.containers[0]?.image, "tdengine/tdengine:3.3.7.6");
+        });
+
+        it("with upgrade.allowOffline: every dnode stopped, all started on 3.3.8.0, the cluster whole", async () => {
+            await ws.pulumi(["config", "set", "--path", "upgrade.allowOffline", "true", "--stack", STACK_U]);
+            const started = Date.now();
+            await timed("pulumi up (offline feature upgrade)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK_U]));
+            const events = (await td.standin.events()).filter(e => e.at >= started);
+            const lastStop = Math.max(...events.filter(e => e.kind === "process.stopped").map(e => events.indexOf(e)));
+            const firstStart = Math.min(...events.filter(e => e.kind === "process.started").map(e => events.indexOf(e)));
+            assert.equal(events.filter(e => e.kind === "process.stopped").length, 3);
+            assert.ok(lastStop < firstStart, "every taosd stopped before the first started on the new image");
+            assert.deepEqual(await podImages(), ["tdengine/tdengine:3.3.8.0", "tdengine/tdengine:3.3.8.0", "tdengine/tdengine:3.3.8.0"]);
+            assert.equal(await td.sql.clusterAlive(), 1);
+        });
+
+        it("replicas 5: the new dnodes join and balance vgroup moves replicas onto them", async () => {
+            await ws.pulumi(["config", "set", "replicas", "5", "--stack", STACK_U]);
+            const run = await timed("pulumi up (scale 3 -> 5 with rebalance)", () => ws.pulumi(["up", "--yes", "--skip-preview", "--stack", STACK_U]));
+            const balances = (await td.standin.events()).filter(e => e.kind === "sql" && e.detail === "balance vgroup");
+            assert.equal(balances.length, 1);
+            const dnodes = await td.sql.showDnodes();
+            assert.ok([at(3), at(4)].every(ep => (dnodes.find(d => d.endpoint === ep)?.vnodes ?? 0) > 0), JSON.stringify(dnodes));
+            assert.match(run.stdout, /balance vgroup done/);
+        });
+    });
+
     describe("a program of a user's own", () => it("installs the packed package and composes TDengineCluster with an explicit k8s.Provider", async () => {
         const programDir = path.join(env.workDir, "composed");
         fs.mkdirSync(programDir);

@@ -46,10 +46,23 @@ export class Engine {
     /** `pulumi up` with these inputs. Throws what the first failing step throws, as the engine reports it. */
     async up(inputs: LifecycleInputs): Promise<UpResult> {
         const news = inputs as unknown as Props;
+        await this.preview(news);
         const beforeRan = await this.step(this.beforeProvider, "before", news);
-        this.kube.applyStatefulSet(inputs.replicas);
+        this.kube.applyStatefulSet(inputs.replicas, { image: inputs.image, hash: inputs.podTemplateHash });
         const afterRan = await this.step(this.afterProvider, "after", news);
         return { beforeRan, afterRan, after: this.after?.outs };
+    }
+
+    /**
+     * What `pulumi preview` (and the preview part of `up`) asks the step before the StatefulSet: its check.
+     * A failure is shown as the engine shows it, and nothing runs.
+     */
+    async preview(news: Props): Promise<void> {
+        const checked = await this.quietly(() => this.beforeProvider.check?.(this.before?.outs ?? {}, news));
+        const failures = checked?.failures ?? [];
+        if (failures.length > 0) {
+            throw new Error(`resource 'tdengine-drop-leaving-dnodes' has a problem: ${failures.map(f => f.reason).join("; ")}`);
+        }
     }
 
     /** `pulumi destroy`: the step after the StatefulSet, the StatefulSet, then the step before it. */

@@ -10,6 +10,7 @@ import * as net from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { DnodeAddressing, dnodeEndpointForOrdinal, ordinalOfPvc, podName, pvcNameForOrdinal } from "../../components/names";
+import { versionOfImage } from "../../components/lifecycle/version";
 import { TDengineStandin } from "../standin/standin";
 
 export interface KubeEvent {
@@ -94,8 +95,27 @@ export class FakeKubernetes {
     template = { size: "5Gi", storageClassName: "standard" };
     /** Whether the StorageClass allows volume expansion. */
     allowVolumeExpansion = true;
-    /** The image of the StatefulSet's `tdengine` container. */
-    image = "tdengine/tdengine:3.3.7.5";
+    /** The pod template (its image and hash) and its revision: a new template is a new updateRevision. */
+    podTemplate = { image: "tdengine/tdengine:3.3.7.5", hash: "" };
+    private revisionNumber = 1;
+    /** Each pod deletion and what TDengine showed right before it: vgroups without a leader, dnodes not ready. */
+    readonly deletions: { pod: string; leaderless: number[]; notReady: string[] }[] = [];
+    /** The revision and image each pod was created from (OnDelete: a new template restarts none). */
+    readonly podRevisions = new Map<number, { revision: string; image: string }>();
+
+    get updateRevision(): string {
+        return `${this.addressing.statefulSet}-r${this.revisionNumber}`;
+    }
+
+    /** The image of the StatefulSet's `tdengine` container (what the backup reads as the running image). */
+    get image(): string {
+        return this.podTemplate.image;
+    }
+
+    set image(value: string) {
+        this.podTemplate.image = value;
+    }
+
     /** Pods created through the API that are not the StatefulSet's, by name; each runs once a read has seen it pending. */
     readonly otherPods = new Map<string, OtherPod>();
     /** Names of such pods that never run: no node takes them (Unschedulable). */
@@ -109,7 +129,12 @@ export class FakeKubernetes {
      * What the StatefulSet controller does for `spec.replicas = n`, OrderedReady: new pods in ordinal
      * order, each on its PVC (created if missing); removed pods highest ordinal first. PVCs stay.
      */
-    applyStatefulSet(n: number): void {
+    applyStatefulSet(n: number, template: { image?: string; hash?: string } = {}): void {
+        const next = { image: template.image ?? this.podTemplate.image, hash: template.hash ?? this.podTemplate.hash };
+        if (next.image !== this.podTemplate.image || next.hash !== this.podTemplate.hash) {
+            this.podTemplate = next;
+            this.revisionNumber++;
+        }
         this.replicas = n;
         this.record("statefulset.scaled", String(n));
         for (let i = 0; i < n; i++) {
@@ -142,9 +167,10 @@ export class FakeKubernetes {
         const listed = this.standin.state().dnodes.some(d => d.endpoint === endpoint);
         // The image's entrypoint starts taosd on whatever the volume holds (captures/18 for a dropped dnode's data).
         const data = volume.dataOf === undefined ? "fresh" : listed ? "own" : "dropped";
-        this.standin.startDnode(endpoint, { data });
+        this.standin.startDnode(endpoint, { data, version: versionOfImage(this.podTemplate.image)?.text });
         volume.dataOf = endpoint;
         this.pods.add(ordinal);
+        this.podRevisions.set(ordinal, { revision: this.updateRevision, image: this.podTemplate.image });
         this.record("pod.created", podName(this.addressing, ordinal));
     }
 
@@ -157,6 +183,12 @@ export class FakeKubernetes {
     }
 
     deletePod(ordinal: number): void {
+        const state = this.standin.state();
+        this.deletions.push({
+            pod: podName(this.addressing, ordinal),
+            leaderless: state.databases.flatMap(d => d.vgroups).filter(v => v.leader === null).map(v => v.id),
+            notReady: state.dnodes.filter(d => d.status !== "ready").map(d => d.endpoint),
+        });
         this.standin.stopDnode(dnodeEndpointForOrdinal(this.addressing, ordinal));
         this.pods.delete(ordinal);
         this.record("pod.deleted", podName(this.addressing, ordinal));
@@ -244,16 +276,19 @@ export class FakeKubernetes {
         const notFound = (): void => send(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 });
         if (req.method === "GET" && url.pathname === `/apis/apps/v1/namespaces/${ns}/statefulsets/${sts}`) {
             return this.replicas === undefined ? notFound()
-                : send(200, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: sts, namespace: ns }, spec: {
-                    replicas: this.replicas,
-                    template: { spec: { containers: [{ name: "tdengine", image: this.image }] } },
-                } });
+                : send(200, {
+                    apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: sts, namespace: ns, generation: this.revisionNumber },
+                    spec: { replicas: this.replicas, template: { spec: { containers: [{ name: "tdengine", image: this.podTemplate.image }] } } },
+                    status: { observedGeneration: this.revisionNumber, updateRevision: this.updateRevision },
+                });
         }
         if (req.method === "GET" && url.pathname === `/api/v1/namespaces/${ns}/pods`) {
             const selector = url.searchParams.get("labelSelector") ?? "";
             const matches = selector.includes(`app.kubernetes.io/instance=${this.instance}`);
             const items = matches ? [...this.pods].sort().map(i => ({
-                metadata: { name: podName(this.addressing, i), namespace: ns },
+                metadata: { name: podName(this.addressing, i), namespace: ns,
+                    labels: { "controller-revision-hash": this.podRevisions.get(i)?.revision ?? "" } },
+                spec: { containers: [{ name: "tdengine", image: this.podRevisions.get(i)?.image ?? "" }] },
                 status: { conditions: [{ type: "Ready", status: this.notReady.has(i) ? "False" : "True" }] },
             })) : [];
             return send(200, { apiVersion: "v1", kind: "PodList", metadata: {}, items });

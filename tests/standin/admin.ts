@@ -2,8 +2,9 @@
  * The stand-in's admin API, for end-to-end tests that run it as a process (main.ts): what a test would
  * do to the pods of a real cluster. No auth, loopback clients only.
  *
- *   POST /admin/dnodes/start  {"endpoint": "...", "data": "fresh" | "own" | "dropped"}   (data optional)
+ *   POST /admin/dnodes/start  {"endpoint": "...", "data": "fresh" | "own" | "dropped", "version": "..."}   (data, version optional)
  *   POST /admin/dnodes/stop   {"endpoint": "..."}
+ *   POST /admin/dnodes/restart {"endpoint": "...", "downMs": n, "version": "..."}        (downMs, version optional)
  *   POST /admin/faults        {"failConnections": n} and/or {"dropConnectionDuring": "drop dnode"}
  *   GET  /admin/state         dnodes, mnodes, databases, processes
  *   GET  /admin/events        the event log
@@ -22,7 +23,14 @@ type Route = (standin: TDengineStandin, body: Record<string, unknown>) => unknow
 const ROUTES: Readonly<Record<string, Route>> = {
     "POST /admin/dnodes/start": (standin, body) => {
         const data = body.data === undefined ? undefined : dataDir(body.data);
-        standin.startDnode(requireString(body, "endpoint"), data === undefined ? {} : { data });
+        const version = body.version === undefined ? undefined : requireString(body, "version");
+        standin.startDnode(requireString(body, "endpoint"), { data, version });
+        return standin.state();
+    },
+    "POST /admin/dnodes/restart": (standin, body) => {
+        const downMs = body.downMs === undefined ? undefined : requireCount(body.downMs, "downMs");
+        const version = body.version === undefined ? undefined : requireString(body, "version");
+        standin.restartDnode(requireString(body, "endpoint"), { downMs, version });
         return standin.state();
     },
     "POST /admin/dnodes/stop": (standin, body) => {
@@ -30,7 +38,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
         return standin.state();
     },
     "POST /admin/faults": (standin, body) => {
-        if (body.failConnections !== undefined) standin.failConnections(requireCount(body.failConnections));
+        if (body.failConnections !== undefined) standin.failConnections(requireCount(body.failConnections, "failConnections"));
         if (body.dropConnectionDuring !== undefined) standin.dropConnectionDuring(requireString(body, "dropConnectionDuring"));
         return { ok: true };
     },
@@ -69,8 +77,8 @@ function requireString(body: Record<string, unknown>, key: string): string {
     return value;
 }
 
-function requireCount(value: unknown): number {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error(`"failConnections" must be a count`);
+function requireCount(value: unknown, key: string): number {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error(`"${key}" must be a count`);
     return value;
 }
 

@@ -5,11 +5,11 @@
  *
  *  - membership.ts: dnodes join, stop, restart, come back on old data; `create dnode`, `drop dnode`;
  *  - mnodes.ts: `create mnode`, `drop mnode`, the mnode leader's election;
- *  - vgroups.ts: vgroup placement, moves and leadership;
+ *  - vgroups.ts: vgroup placement, moves, leaders and elections, `balance vgroup [leader]`;
  *  - databases.ts: databases, tables, inserts and counts;
  *  - system-tables.ts: information_schema, `show ...`, `show cluster alive`, the state snapshot.
  *
- * Nothing here reads docs/tdengine.md or any capture at run time.
+ * Nothing here reads docs/tdengine.md at run time.
  */
 
 import { ERR, TaosError, syntaxError } from "./codes";
@@ -29,6 +29,8 @@ export type { ClusterState, DatabaseView, DnodeView, MnodeView, ProcessView } fr
 
 export interface ClusterOptions {
     readonly rootPassword: string;
+    /** What `select server_version()` answers unless a taosd was started with another version. */
+    readonly version: string;
     readonly scheduler: Scheduler;
     readonly events: EventLog;
 }
@@ -37,17 +39,18 @@ export class Cluster {
     private readonly model: Model;
     private readonly membership: Membership;
     private readonly mnodes: Mnodes;
+    private readonly vgroups: Vgroups;
     private readonly databases: Databases;
     private readonly systemTables: SystemTables;
     private readonly majority: MnodeMajority;
 
     constructor(options: ClusterOptions) {
-        this.model = new Model(options.scheduler, options.events, options.rootPassword);
-        const vgroups = new Vgroups(this.model);
+        this.model = new Model(options.scheduler, options.events, options.rootPassword, options.version);
+        this.vgroups = new Vgroups(this.model);
         this.mnodes = new Mnodes(this.model);
-        this.membership = new Membership(this.model, this.mnodes, vgroups);
-        this.databases = new Databases(this.model, vgroups);
-        this.systemTables = new SystemTables(this.model, vgroups);
+        this.membership = new Membership(this.model, this.mnodes, this.vgroups);
+        this.databases = new Databases(this.model, this.vgroups);
+        this.systemTables = new SystemTables(this.model, this.vgroups, this.mnodes);
         this.majority = new MnodeMajority(this.model);
     }
 
@@ -61,8 +64,8 @@ export class Cluster {
     }
 
     /** See {@link Membership.startDnode}. */
-    startDnode(endpoint: string, data?: DataDir): void {
-        this.membership.startDnode(endpoint, data);
+    startDnode(endpoint: string, data?: DataDir, version?: string): void {
+        this.membership.startDnode(endpoint, data, version);
     }
 
     /** The taosd on `endpoint` is gone (pod deleted, SIGKILL). */
@@ -100,15 +103,22 @@ export class Cluster {
             case "drop-mnode":
                 return this.mnodes.drop(statement.dnodeId);
             case "create-database":
-                return this.databases.create(statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
+                return this.databases.create(
+                    statement.name, statement.ifNotExists, statement.replica ?? 1, statement.vgroups ?? DEFAULT_VGROUPS);
             case "drop-database":
                 return this.databases.drop(statement.name, statement.ifExists);
             case "create-table":
                 return this.databases.createTable(statement.ref, statement.ifNotExists, defaultDb);
             case "insert":
-                return this.databases.insert(statement.ref, statement.rows, defaultDb);
+                return this.databases.insert(statement.targets, defaultDb);
             case "select-count":
                 return this.databases.selectCount(statement.ref, defaultDb);
+            case "balance-vgroup":
+                return this.vgroups.balance();
+            case "balance-vgroup-leader":
+                return this.vgroups.balanceLeaders(statement.vgroupId);
+            case "select-server-version":
+                return this.systemTables.serverVersion();
             case "alter-password":
                 return this.alterPassword(statement.user, statement.password);
             case "syntax-error":

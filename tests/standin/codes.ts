@@ -3,10 +3,10 @@
  * 16 bits of TDengine's code (taosdata/taosadapter controller/rest/error_resp.go, TaosErrorResponse:
  * `code = code & 0xffff`), so the CLI's `Mnode already exists [0x800003A0]` is `{"code":928}` over REST.
  *
- * Every entry cites where its code and text were seen. "captures/NN" is a capture of a real TDengine
- * 3.3.7.5 cluster; "source" marks the few that no capture shows, taken from TDengine's source
+ * Every entry cites where its code and text were seen: a docs/tdengine.md section records a real TDengine
+ * 3.3.7.5 cluster; "source" marks the few that docs/tdengine.md does not show, taken from TDengine's source
  * (source/util/src/terror.c) and its error-code reference, and used only where TDengine's own mnode code
- * (named in the comment) refuses a statement the captures never tried.
+ * (named in the comment) refuses a statement no recorded run tried.
  */
 
 /** A TDengine refusal: `{"code": N, "desc": "..."}` in the REST body. */
@@ -20,66 +20,66 @@ function taosError(code: number, desc: string): TaosError {
 }
 
 export const ERR = {
-    // captures/20-auth.txt and 08: a client pointed at a dead taosd; captures/17: a read of a vgroup whose
-    // only replica is offline fails after 20.3 s with this code.
+    // docs/tdengine.md#auth-errors, #mnode-leader-failover: a client pointed at a dead taosd;
+    // docs/tdengine.md#offline-dnode: a read of a vgroup whose only replica is offline fails after 20.3 s with this code.
     NETWORK_UNAVAILABLE: taosError(0x000b, "Unable to establish connection"),
     // source: sdbAcquire on an object in SDB_STATUS_DROPPING sets this; mndProcessDropDnodeReq returns it
     // for a second `drop dnode N` while the first is still moving vnodes.
     OBJECT_DROPPING: taosError(0x032d, "Object is dropping"),
     // source: mndProcessCreateDnodeReq, `create dnode` for an endpoint that already has a dnode.
     DNODE_ALREADY_EXIST: taosError(0x0330, "Dnode already exists"),
-    // captures/04 (create mnode on a missing dnode) and 07 (drop dnode by endpoint string).
+    // docs/tdengine.md#mnode-already-exists (create mnode on a missing dnode) and #drop-dnode (drop dnode by endpoint string).
     DNODE_NOT_EXIST: taosError(0x0331, "Dnode does not exist"),
     // source: mndProcessDropMnodeReq / mndProcessDropDnodeReq refuse the dnode of the mnode leader.
     CANT_DROP_LEADER: taosError(0x0333, "Cannot drop mnode which is leader"),
-    // captures/07, 17.
+    // docs/tdengine.md#database-replicas.
     OUT_OF_DNODES: taosError(0x0334, "Out of dnodes"),
-    // captures/20-auth.txt.
+    // docs/tdengine.md#auth-errors.
     INVALID_USER: taosError(0x0351, "Invalid user"),
-    // captures/09, 20.
+    // docs/tdengine.md#alter-user-pass, #auth-errors.
     AUTH_FAILURE: taosError(0x0357, "Authentication failure"),
     // source: mndProcessCreateDbReq for an existing name without `if not exists`.
     DB_ALREADY_EXIST: taosError(0x0381, "Database already exists"),
-    // captures/17: `replica 2` in this community build.
+    // docs/tdengine.md#database-replicas: `replica 2` in this community build.
     INVALID_DB_OPTIONS: taosError(0x0382, "Invalid database options"),
-    // captures/20-auth.txt: `select * from nosuchdb.t`.
+    // docs/tdengine.md#auth-errors: `select * from nosuchdb.t`.
     DB_NOT_EXIST: taosError(0x0388, "Database not exist"),
-    // captures/04.
+    // docs/tdengine.md#mnode-already-exists.
     MNODE_ALREADY_EXIST: taosError(0x03a0, "Mnode already exists"),
     // source: mndProcessDropMnodeReq on a dnode without an mnode.
     MNODE_NOT_EXIST: taosError(0x03a1, "Mnode not there"),
     // source: mndProcessDropMnodeReq / mndProcessDropDnodeReq when it is the last mnode.
     TOO_FEW_MNODES: taosError(0x03a8, "The replica of mnode cannot less than 1"),
-    // captures/14.
+    // docs/tdengine.md#create-mnode.
     TOO_MANY_MNODES: taosError(0x03a9, "The replica of mnode cannot exceed 3"),
     // docs/tdengine.md#conflict-transaction: a `create mnode` resent while the first was still running.
     CONFLICT_TRANSACTION: taosError(0x03d3, "Conflict transaction not completed"),
     // source: mndProcessCreateMnodeReq / mndProcessDropMnodeReq on an offline dnode, and
     // mndProcessDropDnodeReq on an offline dnode that holds an mnode but no vnode.
     DNODE_OFFLINE: taosError(0x0408, "Dnode is offline"),
-    // captures/07.
+    // docs/tdengine.md#database-replicas.
     ONLY_WHEN_OFFLINE: taosError(0x0416, "Please use this command when the dnode is offline"),
-    // captures/19.
+    // docs/tdengine.md#offline-dnode.
     UNSAFE_DELETE: taosError(
         0x0535,
         "Single replica vnode data will lost permanently after this operation, if you make sure this, please use drop dnode <id> unsafe to execute",
     ),
-    // captures/19.
+    // docs/tdengine.md#offline-dnode.
     VNODE_OFFLINE: taosError(0x0541, "Vnode is offline"),
     // source: the error-code reference, `Table already exists`.
     TABLE_ALREADY_EXIST: taosError(0x0603, "Table already exists"),
-    // captures/19: insert into a table the unsafe drop destroyed.
+    // docs/tdengine.md#offline-dnode: insert into a table the unsafe drop destroyed.
     TABLE_NOT_EXIST: taosError(0x2603, "Table does not exist"),
     // source: the error-code reference, a table name without a database and no database in the URL.
     DB_NOT_SPECIFIED: taosError(0x2616, "Database not specified"),
 } as const;
 
-/** captures/13, 17: `syntax error near "<the statement from the first token the parser rejected>"`. */
+/** docs/tdengine.md#system-tables, #database-replicas: `syntax error near "<the statement from the first token the parser rejected>"`. */
 export function syntaxError(near: string): TaosError {
     return taosError(0x2600, `syntax error near "${near}"`);
 }
 
-/** captures/17: `replica 0`, `4`, `5` are refused by the parser before the mnode sees them. */
+/** docs/tdengine.md#database-replicas: `replica 0`, `4`, `5` are refused by the parser before the mnode sees them. */
 export function invalidReplications(replica: number): TaosError {
     return taosError(0x2619, `Invalid option replications: ${replica}, valid range: [1, 3]`);
 }

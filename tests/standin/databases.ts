@@ -5,7 +5,7 @@
  */
 
 import { ERR, invalidReplications, TaosError } from "./codes";
-import { Database, fail, Model, ok, StatementResult, SYSTEM_DATABASES, Table, Vgroup } from "./model";
+import { Database, fail, Model, ok, StatementResult, SYSTEM_DATABASES, Table } from "./model";
 import { COUNT_COLUMNS } from "./schema";
 import { TableRef } from "./sql";
 import { TIMING } from "./timing";
@@ -28,11 +28,7 @@ export class Databases {
         const placement = this.vgroups.place(vgroups, replica);
         // docs/tdengine.md#database-replicas: replica 3 with two dnodes online → Out of dnodes.
         if (!placement) return fail(ERR.OUT_OF_DNODES);
-        const vgroupIds = placement.map((replicas) => {
-            const vgroup: Vgroup = { id: model.nextVgroupId++, db: name, replicas };
-            model.vgroups.set(vgroup.id, vgroup);
-            return vgroup.id;
-        });
+        const vgroupIds = placement.map((replicas) => this.vgroups.create(name, replicas).id);
         const db: Database = { name, replica, createTime: Date.now(), vgroupIds, tables: new Map(), tablesCreated: 0, ready: false };
         model.databases.set(name, db);
         await model.scheduler.sleep(replica === 3 ? TIMING.createDatabaseReplica3Ms : TIMING.createDatabaseReplica1Ms);
@@ -66,11 +62,19 @@ export class Databases {
         return ok();
     }
 
-    async insert(ref: TableRef, rows: number, defaultDb: string | undefined): Promise<StatementResult> {
-        const table = await this.reachableTable(ref, defaultDb);
-        if ("code" in table) return fail(table);
-        table.rows += rows;
-        return ok(rows);
+    /**
+     * All or nothing: every table must exist and its vgroup have a leader. A write to a vgroup that is
+     * electing waits for the new leader (docs/tdengine.md#rolling-restart: stalled 6-8.4 s, then written).
+     */
+    async insert(targets: ReadonlyArray<{ ref: TableRef; rows: number }>, defaultDb: string | undefined): Promise<StatementResult> {
+        const tables: Table[] = [];
+        for (const target of targets) {
+            const table = await this.reachableTable(target.ref, defaultDb);
+            if ("code" in table) return fail(table);
+            tables.push(table);
+        }
+        targets.forEach((target, i) => (tables[i].rows += target.rows));
+        return ok(targets.reduce((sum, t) => sum + t.rows, 0));
     }
 
     async selectCount(ref: TableRef, defaultDb: string | undefined): Promise<StatementResult> {
@@ -82,7 +86,8 @@ export class Databases {
     /**
      * docs/tdengine.md#offline-dnode: a table an unsafe drop destroyed → `Table does not exist`; reading a
      * vgroup whose only replica is offline fails after 20.3 s with `Unable to establish connection`
-     * (the same is assumed for writes, which no capture tried).
+     * (the same is assumed for writes). A vgroup that gets a leader within that time serves the statement
+     * then (docs/tdengine.md#rolling-restart).
      */
     private async reachableTable(ref: TableRef, defaultDb: string | undefined): Promise<Table | TaosError> {
         const db = this.databaseOf(ref, defaultDb);
@@ -90,8 +95,8 @@ export class Databases {
         const table = db.tables.get(ref.table);
         if (!table) return ERR.TABLE_NOT_EXIST;
         const vgroup = this.model.vgroups.get(table.vgroupId);
-        if (vgroup && this.vgroups.hasLeader(vgroup)) return table;
-        await this.model.scheduler.sleep(TIMING.unreachableVgroupMs);
+        if (vgroup && (await this.vgroups.waitForLeader(vgroup, TIMING.unreachableVgroupMs))) return table;
+        if (!vgroup) await this.model.scheduler.sleep(TIMING.unreachableVgroupMs);
         return ERR.NETWORK_UNAVAILABLE;
     }
 

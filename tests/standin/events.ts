@@ -32,6 +32,14 @@ export type EventKind =
     /** detail = `vgroup <id> dnode <id>`. */
     | "vnode.added"
     | "vnode.removed"
+    /** A vgroup's replica leads (after its creation, an election or `balance vgroup leader`); detail = `vgroup <id> dnode <id>`. */
+    | "vgroup.leader"
+    /** A vgroup lost its leader (its dnode stopped or left); detail = `vgroup <id>`. */
+    | "vgroup.leaderless"
+    /** A restarted dnode's replica caught up and follows again; detail = `vgroup <id> dnode <id>`. */
+    | "vnode.synced"
+    /** `balance vgroup` finished; detail = `<n> move(s)`. */
+    | "vgroups.balanced"
     /** An unsafe drop recreated a single-replica vgroup empty; detail = `vgroup <id> tables <names>`. */
     | "data.lost"
     /** detail = the database name. */

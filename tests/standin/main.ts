@@ -2,12 +2,13 @@
  * Runs the TDengine stand-in as a process for end-to-end tests, with its admin API under /admin/:
  *
  *   node -r ts-node/register/transpile-only tests/standin/main.ts [--port N] [--password P]
- *        [--time-scale F] [--dnodes ep1,ep2,...]
+ *        [--time-scale F] [--dnodes ep1,ep2,...] [--version 3.3.7.5]
  *
  * Each flag also reads an environment variable: STANDIN_PORT, STANDIN_PASSWORD, STANDIN_TIME_SCALE,
- * STANDIN_DNODES (flags win). `--dnodes` starts those taosd processes in order, as the pods of a
- * StatefulSet would start (the first becomes dnode 1). Prints `standin listening on <url>` when ready and
- * exits 0 on SIGTERM or SIGINT.
+ * STANDIN_DNODES, STANDIN_VERSION (flags win). `--version` is what a taosd runs unless its start
+ * names another (the admin API's start and restart take the pod image's version). `--dnodes` starts
+ * those taosd processes in order, as the pods of a StatefulSet would start (the first becomes dnode 1).
+ * Prints `standin listening on <url>` when ready and exits 0 on SIGTERM or SIGINT.
  */
 
 import { TDengineStandin } from "./standin";
@@ -17,6 +18,7 @@ interface Settings {
     readonly password: string;
     readonly timeScale: number;
     readonly dnodes: readonly string[];
+    readonly version: string | undefined;
 }
 
 function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
@@ -31,6 +33,7 @@ function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings
         password: value("password", "STANDIN_PASSWORD") ?? "taosdata",
         timeScale: number(value("time-scale", "STANDIN_TIME_SCALE") ?? "1", "time-scale"),
         dnodes: (value("dnodes", "STANDIN_DNODES") ?? "").split(",").filter((ep) => ep !== ""),
+        version: value("version", "STANDIN_VERSION"),
     };
 }
 
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
         rootPassword: settings.password,
         timeScale: settings.timeScale,
         adminApi: true,
+        version: settings.version,
     });
     const url = await standin.start();
     for (const endpoint of settings.dnodes) standin.startDnode(endpoint);

@@ -7,7 +7,7 @@
 
 import { ERR } from "./codes";
 import { DropMode } from "./sql";
-import { DataDir, Dnode, fail, Model, ok, StatementResult, Vgroup } from "./model";
+import { DataDir, Dnode, fail, Model, ok, StatementResult } from "./model";
 import { Mnodes } from "./mnodes";
 import { OFFLINE_DROP_RELEASE, ONLINE_DROP_RELEASE, TIMING } from "./timing";
 import { Move, Vgroups } from "./vgroups";
@@ -24,9 +24,10 @@ export class Membership {
     /**
      * Starts a taosd on `endpoint`, as the official image's entrypoint does: the first endpoint ever
      * started becomes dnode 1 with the only mnode; any other fresh one runs `create dnode` itself.
-     * `data` defaults to `own` when a dnode has this endpoint, else `fresh`.
+     * `data` defaults to `own` when a dnode has this endpoint, else `fresh`; `version` (the pod's image) to
+     * the cluster's default.
      */
-    startDnode(endpoint: string, data?: DataDir): void {
+    startDnode(endpoint: string, data?: DataDir, version = this.model.defaultVersion): void {
         const { model } = this;
         if (model.processes.has(endpoint)) throw new Error(`A taosd already runs on ${endpoint}; stop it first.`);
         const dnode = model.dnodeAt(endpoint);
@@ -35,13 +36,13 @@ export class Membership {
             throw new Error(`No dnode with the endpoint ${endpoint} was ever dropped: there is no such data dir.`);
         }
         if (dir === "fresh" && dnode?.everRan) {
-            throw new Error(`Not modelled: dnode ${dnode.id} (${endpoint}) restarted on an empty data dir (no capture shows it).`);
+            throw new Error(`Not modelled: dnode ${dnode.id} (${endpoint}) restarted on an empty data dir (docs/tdengine.md does not show it).`);
         }
         if (dir === "own" && !dnode) throw new Error(`No dnode has the endpoint ${endpoint}: there is no "own" data dir to start on.`);
         model.events.record("process.started", `${endpoint} (${dir} data)`);
-        if (dir === "dropped") this.startOnDroppedData(endpoint, dnode);
-        else if (dnode) this.restart(dnode);
-        else this.join(endpoint);
+        if (dir === "dropped") this.startOnDroppedData(endpoint, dnode, version);
+        else if (dnode) this.restart(dnode, version);
+        else this.join(endpoint, version);
     }
 
     /** The taosd on `endpoint` is gone (pod deleted, SIGKILL). */
@@ -55,6 +56,8 @@ export class Membership {
         // A zombie belongs to no dnode: nobody notices it go (docs/tdengine.md#drop-dnode, #dropped-dnode-returns).
         if (process.role === "zombie" || !dnode) return;
         const epoch = ++dnode.epoch;
+        dnode.serving = false;
+        this.vgroups.dnodeStopped(dnode.id);
         const stoppedAt = Date.now();
         const heldLeader = this.mnodes.heldLeader(dnode.id);
         // docs/tdengine.md#offline-dnode: `offline` / `status msg timeout` about 4 s later.
@@ -66,13 +69,14 @@ export class Membership {
         });
         if (heldLeader) {
             // docs/tdengine.md#mnode-leader-failover: a follower is leader 5 s after the kill, its role_time 3 s after it.
-            model.scheduler.after(TIMING.leaderVisibleMs, () => this.mnodes.electLeader(stoppedAt + model.scheduler.scale(TIMING.leaderRoleTimeMs)));
+            const roleTime = stoppedAt + model.scheduler.scale(TIMING.leaderRoleTimeMs);
+            model.scheduler.after(TIMING.leaderVisibleMs, () => this.mnodes.electLeader(roleTime));
         }
     }
 
     /** A fresh taosd: dnode 1 of a new cluster, or a new dnode the entrypoint adds with `create dnode`. */
-    private join(endpoint: string): void {
-        this.model.processes.set(endpoint, { endpoint, role: "member", startedAt: Date.now() });
+    private join(endpoint: string, version: string): void {
+        this.model.processes.set(endpoint, { endpoint, role: "member", startedAt: Date.now(), version });
         if (this.model.nextDnodeId === 1) this.bootstrap(endpoint);
         else this.register(endpoint, true);
     }
@@ -98,6 +102,7 @@ export class Membership {
             statusReceived: running,
             dropping: false,
             everRan: running,
+            serving: running,
             epoch: 0,
         };
         model.dnodes.set(dnode.id, dnode);
@@ -106,22 +111,26 @@ export class Membership {
         return dnode;
     }
 
-    /** docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: `ready` with reboot_time 0 after 2 s, reboot_time and mnode `follower` after 3 s. */
-    private restart(dnode: Dnode): void {
+    /**
+     * docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock: `ready` with reboot_time 0 after 2 s, reboot_time
+     * and mnode `follower` after 3 s; its vnodes then catch up (docs/tdengine.md#rolling-restart).
+     */
+    private restart(dnode: Dnode, version: string): void {
         const { model } = this;
         const startedAt = Date.now();
-        model.processes.set(dnode.endpoint, { endpoint: dnode.endpoint, role: "member", startedAt });
+        model.processes.set(dnode.endpoint, { endpoint: dnode.endpoint, role: "member", startedAt, version });
         const epoch = ++dnode.epoch;
         if (!dnode.everRan) {
             // docs/tdengine.md#dropped-dnode-returns: a taosd waiting on an empty data dir is admitted at once by `create dnode`.
-            Object.assign(dnode, { everRan: true, online: true, note: "", statusReceived: true, rebootTime: startedAt });
+            Object.assign(dnode, { everRan: true, serving: true, online: true, note: "", statusReceived: true, rebootTime: startedAt });
             model.events.record("dnode.ready", model.describe(dnode));
             return;
         }
         model.scheduler.after(TIMING.restartReadyMs, () => {
             if (dnode.epoch !== epoch) return;
-            Object.assign(dnode, { online: true, note: "", statusReceived: true, rebootTime: 0 });
+            Object.assign(dnode, { serving: true, online: true, note: "", statusReceived: true, rebootTime: 0 });
             model.events.record("dnode.ready", model.describe(dnode));
+            this.vgroups.dnodeServing(dnode.id, () => dnode.epoch === epoch);
         });
         model.scheduler.after(TIMING.restartRejoinMs, () => {
             if (dnode.epoch !== epoch) return;
@@ -130,16 +139,16 @@ export class Membership {
         });
     }
 
-    private startOnDroppedData(endpoint: string, dnode: Dnode | undefined): void {
+    private startOnDroppedData(endpoint: string, dnode: Dnode | undefined, version: string): void {
         const { model } = this;
         if (!dnode) {
             // docs/tdengine.md#dropped-dnode-returns: it runs for ever, answers on its port, and never appears in `show dnodes`.
-            model.processes.set(endpoint, { endpoint, role: "zombie", startedAt: Date.now() });
+            model.processes.set(endpoint, { endpoint, role: "zombie", startedAt: Date.now(), version });
             return;
         }
         // docs/tdengine.md#dropped-dnode-returns: the old id's taosd on the endpoint of the dnode that replaced
         // it makes that dnode `ready` with reboot_time 0, then `offline` / `dnodeId not match`.
-        model.processes.set(endpoint, { endpoint, role: "impostor", startedAt: Date.now() });
+        model.processes.set(endpoint, { endpoint, role: "impostor", startedAt: Date.now(), version });
         const epoch = ++dnode.epoch;
         model.scheduler.after(TIMING.impostorReadyMs, () => {
             if (dnode.epoch !== epoch) return;
@@ -176,7 +185,7 @@ export class Membership {
         const zombie = model.processes.get(endpoint);
         const dnode = this.register(endpoint, false);
         // docs/tdengine.md#dropped-dnode-returns: an old id's taosd on this endpoint cannot serve the new id.
-        if (zombie) this.startOnDroppedData(endpoint, dnode);
+        if (zombie) this.startOnDroppedData(endpoint, dnode, zombie.version);
         return ok();
     }
 
@@ -218,12 +227,11 @@ export class Membership {
         dnode.dropping = true;
         model.events.record("dnode.dropping", model.describe(dnode));
         moves.forEach((move, i) => {
-            move.vgroup.replicas.push(move.target);
-            model.events.record("vnode.added", `vgroup ${move.vgroup.id} dnode ${move.target}`);
-            model.scheduler.after(duration * releaseFraction(online, i, moves.length), () => this.releaseVnode(move.vgroup, dnode.id, online));
+            this.vgroups.addReplica(move.vgroup, move.target);
+            model.scheduler.after(duration * releaseFraction(online, i, moves.length), () => this.releaseVnode(move, dnode.id, online));
         });
         await model.scheduler.sleep(duration);
-        for (const vgroup of model.vgroupsOn(dnode.id)) this.releaseVnode(vgroup, dnode.id, online);
+        for (const move of moves) this.releaseVnode(move, dnode.id, online);
         this.mnodes.remove(dnode.id);
         model.dnodes.delete(dnode.id);
         model.droppedEndpoints.add(dnode.endpoint);
@@ -233,11 +241,11 @@ export class Membership {
         return ok();
     }
 
-    private releaseVnode(vgroup: Vgroup, dnodeId: number, online: boolean): void {
+    private releaseVnode(move: Move, dnodeId: number, online: boolean): void {
         const { model } = this;
+        const { vgroup } = move;
         if (!model.vgroups.has(vgroup.id) || !vgroup.replicas.includes(dnodeId)) return;
-        vgroup.replicas = vgroup.replicas.filter((id) => id !== dnodeId);
-        model.events.record("vnode.removed", `vgroup ${vgroup.id} dnode ${dnodeId}`);
+        this.vgroups.removeReplica(vgroup, dnodeId, move.target);
         const db = model.databases.get(vgroup.db);
         if (online || !db || db.replica > 1) return;
         // docs/tdengine.md#offline-dnode: `unsafe` recreates a single-replica vgroup empty on its new dnode; its tables are gone.

@@ -45,6 +45,11 @@ export interface Dnode {
     dropping: boolean;
     /** false for a dnode made by `create dnode` whose taosd has not started yet. */
     everRan: boolean;
+    /**
+     * Its taosd runs and has opened its vnodes: false from the moment the process stops until the restarted
+     * one is `ready` again. Its vnodes take part in their vgroups only while this is true.
+     */
+    serving: boolean;
     /** Bumped on every start/stop of its taosd so that timers of an earlier start/stop do nothing. */
     epoch: number;
 }
@@ -62,6 +67,17 @@ export interface Vgroup {
     readonly db: string;
     /** Dnode ids; one more than the replica count while a drop moves a vnode (docs/tdengine.md#drop-dnode: a 4th replica). */
     replicas: number[];
+    /** The dnode whose replica leads, or undefined while the vgroup has none (docs/tdengine.md#rolling-restart). */
+    leader: number | undefined;
+    /**
+     * Replicas not in sync yet: a restarted dnode's vnodes replaying their log, a moved vnode being copied.
+     * Shown `offline` in ins_vgroups until they are followers (docs/tdengine.md#drop-dnode, #rolling-restart).
+     */
+    catchingUp: Set<number>;
+    /** Elections this vgroup held: varies the election time within the recorded range. */
+    elections: number;
+    /** Whether an election is under way (its timer pending). */
+    electing: boolean;
 }
 
 export interface Table {
@@ -84,6 +100,8 @@ export interface Process {
     readonly endpoint: string;
     role: ProcessRole;
     readonly startedAt: number;
+    /** The TDengine version this taosd runs (the pod's image), what `select server_version()` answers. */
+    readonly version: string;
 }
 
 /** docs/tdengine.md#system-tables: every dnode of a default configuration shows support_vnodes 16. */
@@ -122,6 +140,8 @@ export class Model {
         readonly scheduler: Scheduler,
         readonly events: EventLog,
         public password: string,
+        /** The version a taosd runs unless its start says otherwise. */
+        readonly defaultVersion: string,
     ) {}
 
     dnodeAt(endpoint: string): Dnode | undefined {
@@ -130,6 +150,11 @@ export class Model {
 
     describe(dnode: Dnode): string {
         return `dnode ${dnode.id} ${dnode.endpoint}`;
+    }
+
+    /** Whether the dnode's taosd runs and serves its vnodes. */
+    serving(dnodeId: number): boolean {
+        return this.dnodes.get(dnodeId)?.serving ?? false;
     }
 
     describeId(dnodeId: number): string {

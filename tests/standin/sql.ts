@@ -1,7 +1,7 @@
 /**
  * The SQL the stand-in understands: one regular expression per statement form that our lifecycle client
  * and its tests send. Anything else is answered the way TDengine's parser answers what it cannot parse:
- * `syntax error near "<text from the rejected token on>"` (captures/13, 17).
+ * `syntax error near "<text from the rejected token on>"` (docs/tdengine.md#system-tables, #database-replicas).
  */
 
 import { columnNames, SystemTable } from "./schema";
@@ -31,7 +31,10 @@ export type Statement =
     | { readonly kind: "create-database"; readonly name: string; readonly ifNotExists: boolean; readonly replica?: number; readonly vgroups?: number }
     | { readonly kind: "drop-database"; readonly name: string; readonly ifExists: boolean }
     | { readonly kind: "create-table"; readonly ref: TableRef; readonly ifNotExists: boolean }
-    | { readonly kind: "insert"; readonly ref: TableRef; readonly rows: number }
+    | { readonly kind: "insert"; readonly targets: ReadonlyArray<{ readonly ref: TableRef; readonly rows: number }> }
+    | { readonly kind: "balance-vgroup" }
+    | { readonly kind: "balance-vgroup-leader"; readonly vgroupId?: number }
+    | { readonly kind: "select-server-version" }
     | { readonly kind: "select-count"; readonly ref: TableRef }
     | { readonly kind: "alter-password"; readonly user: string; readonly password: string }
     | { readonly kind: "syntax-error"; readonly near: string };
@@ -44,17 +47,22 @@ type Parser = (match: RegExpExecArray, sql: string) => Statement;
 
 /** Tried in order; the first whose pattern matches the whole statement parses it. */
 const FORMS: ReadonlyArray<readonly [RegExp, Parser]> = [
-    // `show dnodes` is `select * from information_schema.ins_dnodes` (captures/13 prints both the same).
+    // `show dnodes` is `select * from information_schema.ins_dnodes` (docs/tdengine.md#system-tables prints both the same).
     [re(`^show\\s+dnodes${END}`), () => ({ kind: "select-system", table: "ins_dnodes", columns: "*" })],
     [re(`^show\\s+mnodes${END}`), () => ({ kind: "select-system", table: "ins_mnodes", columns: "*" })],
-    // captures/13: this build's `show databases` has the `name` column only.
+    // docs/tdengine.md#system-tables: this build's `show databases` has the `name` column only.
     [re(`^show\\s+databases${END}`), () => ({ kind: "show-databases" })],
     [re(`^show\\s+cluster\\s+alive${END}`), () => ({ kind: "show-alive" })],
     [re(`^show\\s+${NAME}\\.alive${END}`), (m) => ({ kind: "show-alive", db: identifier(m[1]) })],
     [
-        re(`^select\\s+(.+?)\\s+from\\s+information_schema\\.(ins_dnodes|ins_mnodes|ins_databases)(?:\\s+where\\s+${NAME}\\s*=\\s*('[^']*'|\\d+))?${END}`),
+        re(`^select\\s+(.+?)\\s+from\\s+information_schema\\.(ins_dnodes|ins_mnodes|ins_databases|ins_vgroups)(?:\\s+where\\s+${NAME}\\s*=\\s*('[^']*'|\\d+))?${END}`),
         parseSystemSelect,
     ],
+    // docs/tdengine.md#system-tables: `show <db>.vgroups` prints the database's rows of ins_vgroups.
+    [re(`^show\\s+${NAME}\\.vgroups${END}`), (m) => ({ kind: "select-system", table: "ins_vgroups", columns: "*", filter: { column: "db_name", value: identifier(m[1]) } })],
+    [re(`^select\\s+server_version\\(\\s*\\)${END}`), () => ({ kind: "select-server-version" })],
+    [re(`^balance\\s+vgroup${END}`), () => ({ kind: "balance-vgroup" })],
+    [re(`^balance\\s+vgroup\\s+leader(?:\\s+on\\s+(\\d+))?${END}`), (m) => ({ kind: "balance-vgroup-leader", ...(m[1] === undefined ? {} : { vgroupId: Number(m[1]) }) })],
     [re(`^create\\s+dnode\\s+${QUOTED}${END}`), (m) => ({ kind: "create-dnode", endpoint: unquote(m[1]) })],
     [re(`^create\\s+dnode\\s+([A-Za-z0-9_.\\-]+)\\s+port\\s+(\\d+)${END}`), (m) => ({ kind: "create-dnode", endpoint: `${m[1]}:${m[2]}` })],
     [re(`^drop\\s+dnode\\s+(\\d+)(?:\\s+(force|unsafe))?${END}`), (m) => ({ kind: "drop-dnode", dnodeId: Number(m[1]), mode: dropMode(m[2]) })],
@@ -64,7 +72,7 @@ const FORMS: ReadonlyArray<readonly [RegExp, Parser]> = [
     [re(`^create\\s+database\\s+(if\\s+not\\s+exists\\s+)?${NAME}(.*?)${END}`), parseCreateDatabase],
     [re(`^drop\\s+database\\s+(if\\s+exists\\s+)?${NAME}${END}`), (m) => ({ kind: "drop-database", name: identifier(m[2]), ifExists: m[1] !== undefined })],
     [re(`^create\\s+table\\s+(if\\s+not\\s+exists\\s+)?${tableRef()}\\s*\\(.*\\)${END}`), (m) => ({ kind: "create-table", ref: ref(m[2], m[3]), ifNotExists: m[1] !== undefined })],
-    [re(`^insert\\s+into\\s+${tableRef()}(?:\\s*\\([^)]*\\))?\\s+values\\s*(\\(.*\\))${END}`), parseInsert],
+    [re(`^insert\\s+into\\s+(.*)$`), parseInsert],
     [re(`^select\\s+count\\(\\*\\)\\s+from\\s+${tableRef()}${END}`), (m) => ({ kind: "select-count", ref: ref(m[1], m[2]) })],
     [re(`^alter\\s+user\\s+${NAME}\\s+pass\\s+${QUOTED}${END}`), (m) => ({ kind: "alter-password", user: identifier(m[1]), password: unquote(m[2]) })],
 ];
@@ -103,7 +111,7 @@ function dropMode(word: string | undefined): DropMode {
     return word === undefined ? "plain" : (word.toLowerCase() as DropMode);
 }
 
-/** Column names that are also keywords: unquoted in a select list they are a syntax error (captures/13). */
+/** Column names that are also keywords: unquoted in a select list they are a syntax error (docs/tdengine.md#system-tables). */
 const RESERVED_COLUMNS: ReadonlySet<string> = new Set(["replica"]);
 
 function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
@@ -112,7 +120,7 @@ function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
     const filter = m[3] === undefined ? undefined : { column: identifier(m[3]), value: literal(m[4]) };
     if (filter && !known.includes(filter.column)) return { kind: "syntax-error", near: sql };
     if (m[1].trim() === "*") {
-        // The full ins_databases has 38 columns (captures/13); only the ones in schema.ts are modelled.
+        // The full ins_databases has 38 columns (docs/tdengine.md#system-tables); only the ones in schema.ts are modelled.
         return table === "ins_databases" ? { kind: "syntax-error", near: sql } : { kind: "select-system", table, columns: "*", filter };
     }
     const listStart = sql.indexOf(m[1]);
@@ -120,7 +128,7 @@ function parseSystemSelect(m: RegExpExecArray, sql: string): Statement {
     for (const part of m[1].matchAll(/[^,]+/g)) {
         const raw = part[0].trim();
         if (RESERVED_COLUMNS.has(raw.toLowerCase())) {
-            // captures/13: `select name, replica from ...` → syntax error near "replica from ...".
+            // docs/tdengine.md#system-tables: `select name, replica from ...` → syntax error near "replica from ...".
             return { kind: "syntax-error", near: sql.slice(listStart + (part.index ?? 0) + part[0].indexOf(raw)) };
         }
         const column = identifier(raw);
@@ -153,7 +161,8 @@ function parseCreateDatabase(m: RegExpExecArray, sql: string): Statement {
         const name = option?.[1].toLowerCase() ?? "";
         const valid = option !== null && DATABASE_OPTIONS.has(name) && (!INTEGER_OPTIONS.has(name) || /^\d+$/.test(option[2]));
         if (!valid) {
-            // captures/17: `create database x3 replica 2 with_arbitrator 1;` → syntax error near "with_arbitrator 1;".
+            // docs/tdengine.md#database-replicas: `create database x3 replica 2 with_arbitrator 1;`
+            // → syntax error near "with_arbitrator 1;".
             return { kind: "syntax-error", near: sql.slice(sql.lastIndexOf(text.slice(offset).trimStart())) };
         }
         options.set(name, option[2]);
@@ -169,17 +178,38 @@ function parseCreateDatabase(m: RegExpExecArray, sql: string): Statement {
     };
 }
 
+/** The head of one table's part of an insert: `<table> [(<columns>)] values`. */
+const INSERT_TARGET = new RegExp(`^\\s*${tableRef()}(?:\\s*\\([^)]*\\))?\\s+values\\s*`, "is");
+
+/**
+ * `insert into t1 values (...)(...) [t2 values (...) ...]`: TDengine writes to several tables in one
+ * statement, as the writer of docs/tdengine.md#rolling-restart did (8 rows, one per table, every 50 ms).
+ */
 function parseInsert(m: RegExpExecArray, sql: string): Statement {
-    const rows = countValueGroups(m[3]);
-    return rows > 0 ? { kind: "insert", ref: ref(m[1], m[2]), rows } : { kind: "syntax-error", near: sql };
+    const targets: Array<{ ref: TableRef; rows: number }> = [];
+    let rest = m[1];
+    while (rest.replace(/[\s;]/g, "") !== "") {
+        const head = INSERT_TARGET.exec(rest);
+        if (!head) return { kind: "syntax-error", near: sql };
+        rest = rest.slice(head[0].length);
+        const values = valueGroups(rest);
+        if (values.groups === 0) return { kind: "syntax-error", near: sql };
+        targets.push({ ref: ref(head[1], head[2]), rows: values.groups });
+        rest = rest.slice(values.length);
+    }
+    return targets.length > 0 ? { kind: "insert", targets } : { kind: "syntax-error", near: sql };
 }
 
-/** `(now, 1)(now+1s, 2)` → 2: the top-level parenthesised groups, quotes respected; 0 if unbalanced. */
-function countValueGroups(values: string): number {
+/**
+ * `(now, 1)(now+1s, 2) t2 ...` → 2 groups and the length they take: the top-level parenthesised groups,
+ * quotes respected, up to the next table name or the end; 0 groups if unbalanced.
+ */
+function valueGroups(text: string): { groups: number; length: number } {
     let depth = 0;
     let groups = 0;
     let quote: string | undefined;
-    for (const ch of values) {
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
         if (quote !== undefined) {
             if (ch === quote) quote = undefined;
         } else if (ch === "'" || ch === '"') {
@@ -189,10 +219,10 @@ function countValueGroups(values: string): number {
             depth++;
         } else if (ch === ")") {
             depth--;
-            if (depth < 0) return 0;
-        } else if (depth === 0 && !/[\s,]/.test(ch)) {
-            return 0;
+            if (depth < 0) return { groups: 0, length: i };
+        } else if (depth === 0 && !/[\s,;]/.test(ch)) {
+            return { groups, length: i };
         }
     }
-    return depth === 0 && quote === undefined ? groups : 0;
+    return depth === 0 && quote === undefined ? { groups, length: text.length } : { groups: 0, length: text.length };
 }

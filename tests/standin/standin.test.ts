@@ -92,7 +92,7 @@ function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs
     return poll(what, probe, { timeoutMs, intervalMs: 2 });
 }
 
-/** captures/ endpoints: three dnodes on one host, ports 6030, 6130, 6230, a fourth on 6330. */
+/** The endpoints of the cluster docs/tdengine.md records: three dnodes on one host, ports 6030, 6130, 6230, a fourth on 6330. */
 const EP = (n: number): string => `localhost:${6030 + 100 * (n - 1)}`;
 
 const EXPECTED_DDL: RestBody = { code: 0, column_meta: [["affected_rows", "INT", 4]], data: [[0]], rows: 1 };
@@ -120,10 +120,13 @@ describe("TDengine stand-in", function () {
         for (let n = 1; n <= count; n++) standin.startDnode(EP(n));
     }
 
-    /** captures/03, 14: create mnodes on these dnodes and wait until each is a follower. */
+    /** docs/tdengine.md#create-mnode: create mnodes on these dnodes and wait until each is a follower. */
     async function addMnodes(...ids: number[]): Promise<void> {
         for (const id of ids) await client.ok(`create mnode on dnode ${id}`);
-        await waitFor("followers", async () => ((await client.mnodes()).filter((m) => m.role !== "offline").length === ids.length + 1 ? true : undefined));
+        await waitFor("followers", async () => {
+            const mnodes = await client.mnodes();
+            return ids.every((id) => mnodes.find((m) => m.id === id)?.role === "follower") ? true : undefined;
+        });
     }
 
     afterEach(async () => {
@@ -137,7 +140,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual(answer, { status: 200, body: EXPECTED_DDL });
         });
 
-        it("returns show dnodes with TDengine's columns and types, timestamps as taosAdapter writes them (captures/02, systable.c, layout/time.go)", async () => {
+        it("returns show dnodes with TDengine's columns and types, timestamps as taosAdapter writes them (docs/tdengine.md#joining-dnodes, systable.c, layout/time.go)", async () => {
             await boot(3);
             const { body } = await client.ok("show dnodes");
             assert.deepEqual(body.column_meta, DNODE_COLUMNS);
@@ -155,17 +158,17 @@ describe("TDengine stand-in", function () {
                 assert.match(String(row[6]), ISO_MS);
             }
             const select = await client.ok("select * from information_schema.ins_dnodes");
-            assert.deepEqual(select.body, body, "captures/13: show dnodes and ins_dnodes print the same");
+            assert.deepEqual(select.body, body, "docs/tdengine.md#system-tables: show dnodes and ins_dnodes print the same");
         });
 
-        it("returns show mnodes with its columns: one leader on dnode 1 after bootstrap (captures/02)", async () => {
+        it("returns show mnodes with its columns: one leader on dnode 1 after bootstrap (docs/tdengine.md#joining-dnodes)", async () => {
             await boot(3);
             const { body } = await client.ok("show mnodes");
             assert.deepEqual(body.column_meta, MNODE_COLUMNS);
             assert.deepEqual(body.data?.map((r) => r.slice(0, 4)), [[1, "localhost:6030", "leader", "ready"]]);
         });
 
-        it("makes an unquoted `replica` a syntax error and answers the backquoted one with NULL for system databases (captures/13)", async () => {
+        it("makes an unquoted `replica` a syntax error and answers the backquoted one with NULL for system databases (docs/tdengine.md#system-tables)", async () => {
             await boot(3);
             const bad = await client.sql("select name, replica from information_schema.ins_databases");
             assert.deepEqual(bad, { status: 200, body: { code: 9728, desc: 'syntax error near "replica from information_schema.ins_databases"' } });
@@ -184,7 +187,7 @@ describe("TDengine stand-in", function () {
             ]);
         });
 
-        it("selects named columns of a system table with an equality filter (captures/13 ins_dnodes)", async () => {
+        it("selects named columns of a system table with an equality filter (docs/tdengine.md#system-tables ins_dnodes)", async () => {
             await boot(3);
             const { body } = await client.ok("select id, endpoint, status from information_schema.ins_dnodes where id = 2");
             assert.deepEqual(body.column_meta, [
@@ -195,7 +198,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual(body.data, [[2, "localhost:6130", "ready"]]);
         });
 
-        it("lists only the name column in show databases, system databases first (captures/13)", async () => {
+        it("lists only the name column in show databases, system databases first (docs/tdengine.md#system-tables)", async () => {
             await boot(1);
             await client.ok("create database r1");
             const { body } = await client.ok("show databases");
@@ -203,7 +206,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual(body.data, [["information_schema"], ["performance_schema"], ["r1"]]);
         });
 
-        it("answers unknown SQL and unknown database options with TDengine's syntax error (captures/17)", async () => {
+        it("answers unknown SQL and unknown database options with TDengine's syntax error (docs/tdengine.md#database-replicas)", async () => {
             await boot(3);
             assert.deepEqual((await client.sql("create database x3 replica 2 with_arbitrator 1;")).body, {
                 code: 9728,
@@ -229,7 +232,7 @@ describe("TDengine stand-in", function () {
             });
         });
 
-        it("answers a wrong password and an unknown user with HTTP 200 and TDengine's codes (captures/20, error_resp.go getErrorHttpStatus)", async () => {
+        it("answers a wrong password and an unknown user with HTTP 200 and TDengine's codes (docs/tdengine.md#auth-errors, error_resp.go getErrorHttpStatus)", async () => {
             await boot(1);
             assert.deepEqual(await client.sql("show dnodes", { headers: { Authorization: basic("root", "WRONG") } }), {
                 status: 200,
@@ -256,13 +259,13 @@ describe("TDengine stand-in", function () {
             assert.equal((await send(client.base, "GET", "/rest/sql", "")).status, 404);
         });
 
-        it("answers `Unable to establish connection` when no taosd runs (captures/20)", async () => {
+        it("answers `Unable to establish connection` when no taosd runs (docs/tdengine.md#auth-errors)", async () => {
             await boot(0);
             assert.deepEqual((await client.sql("show dnodes")).body, { code: 11, desc: "Unable to establish connection" });
         });
     });
 
-    describe("dnodes joining (official image entrypoint, captures/01, 02, 18)", () => {
+    describe("dnodes joining (official image entrypoint, docs/tdengine.md#joining-dnodes, #dropped-dnode-returns)", () => {
         it("makes the first endpoint dnode 1 with the only mnode and registers later ones as create dnode does", async () => {
             await boot(3);
             assert.deepEqual(
@@ -278,7 +281,7 @@ describe("TDengine stand-in", function () {
             assert.ok(index(events, "dnode.registered", "dnode 1 localhost:6030") < index(events, "dnode.registered", "dnode 2 localhost:6130"));
         });
 
-        it("answers `create dnode` with Create OK; the taosd that then starts on the endpoint is admitted under that id (captures/01, 18 part B)", async () => {
+        it("answers `create dnode` with Create OK; the taosd that then starts on the endpoint is admitted under that id (docs/tdengine.md#joining-dnodes, #dropped-dnode-returns)", async () => {
             await boot(1);
             assert.deepEqual((await client.sql("create dnode 'localhost:6130'")).body, EXPECTED_DDL);
             // Not captured: before its taosd runs the new dnode is offline, `status not received` (source mndDnode.c).
@@ -294,7 +297,7 @@ describe("TDengine stand-in", function () {
             ]);
         });
 
-        it("never reuses a dnode id: a dropped endpoint that comes back with an empty data dir gets max id + 1 (captures/18 part B)", async () => {
+        it("never reuses a dnode id: a dropped endpoint that comes back with an empty data dir gets max id + 1 (docs/tdengine.md#dropped-dnode-returns)", async () => {
             await boot(4);
             await client.ok("drop dnode 4");
             standin.stopDnode(EP(4));
@@ -307,10 +310,10 @@ describe("TDengine stand-in", function () {
             ]);
         });
 
-        it("keeps a dropped dnode restarted on its old data out of show dnodes for ever (captures/18 part A)", async () => {
+        it("keeps a dropped dnode restarted on its old data out of show dnodes for ever (docs/tdengine.md#dropped-dnode-returns)", async () => {
             await boot(4);
             await client.ok("drop dnode 4");
-            assert.deepEqual(standin.state().processes.find((p) => p.endpoint === EP(4))?.role, "zombie", "captures/06: its taosd keeps running");
+            assert.deepEqual(standin.state().processes.find((p) => p.endpoint === EP(4))?.role, "zombie", "docs/tdengine.md#drop-dnode: its taosd keeps running");
             standin.stopDnode(EP(4));
             standin.startDnode(EP(4), { data: "dropped" });
             await sleep(10000 * FAST);
@@ -318,7 +321,7 @@ describe("TDengine stand-in", function () {
             assert.equal(standin.state().processes.find((p) => p.endpoint === EP(4))?.role, "zombie");
         });
 
-        it("shows the new dnode of an endpoint `offline` / `dnodeId not match` when the old id's data starts there (captures/18 part C)", async () => {
+        it("shows the new dnode of an endpoint `offline` / `dnodeId not match` when the old id's data starts there (docs/tdengine.md#dropped-dnode-returns)", async () => {
             await boot(4);
             await client.ok("drop dnode 4");
             standin.stopDnode(EP(4));
@@ -330,8 +333,8 @@ describe("TDengine stand-in", function () {
         });
     });
 
-    describe("mnodes (captures/03, 04, 14)", () => {
-        it("returns Create OK after ~4.6 s, before the mnode is usable: offline/creating, offline/ready, then follower ~1 s later (captures/14)", async () => {
+    describe("mnodes (docs/tdengine.md#create-mnode, #mnode-already-exists)", () => {
+        it("returns Create OK after ~4.6 s, before the mnode is usable: offline/creating, offline/ready, then follower ~1 s later (docs/tdengine.md#create-mnode)", async () => {
             const scale = 0.1;
             await boot(2, { timeScale: scale });
             const started = Date.now();
@@ -339,7 +342,7 @@ describe("TDengine stand-in", function () {
             const during = await waitFor("creating", async () => (await client.mnodes()).find((m) => m.id === 2));
             assert.deepEqual([during.role, during.status, during.role_time], ["offline", "creating", EPOCH]);
             assert.deepEqual((await creating).body, EXPECTED_DDL);
-            assert.ok(Date.now() - started >= 4600 * scale - 2, "captures/03: create mnode took 4.57 s");
+            assert.ok(Date.now() - started >= 4600 * scale - 2, "docs/tdengine.md#create-mnode: create mnode took 4.57 s");
             const atOk = (await client.mnodes()).find((m) => m.id === 2);
             assert.deepEqual([atOk?.role, atOk?.status, atOk?.role_time], ["offline", "ready", EPOCH]);
             const follower = await waitFor("follower", async () => (await client.mnodes()).find((m) => m.id === 2 && m.role === "follower"));
@@ -348,7 +351,7 @@ describe("TDengine stand-in", function () {
             assert.ok(eventAt(standin, "mnode.role", "dnode 2 localhost:6130 follower") - eventAt(standin, "mnode.ready", "dnode 2 localhost:6130") >= 1000 * scale - 2);
         });
 
-        it("refuses a duplicate, a missing dnode and a 4th mnode with TDengine's codes (captures/04, 14)", async () => {
+        it("refuses a duplicate, a missing dnode and a 4th mnode with TDengine's codes (docs/tdengine.md#mnode-already-exists, #create-mnode)", async () => {
             await boot(4);
             await addMnodes(2, 3);
             assert.deepEqual((await client.sql("create mnode on dnode 2")).body, { code: 928, desc: "Mnode already exists" });
@@ -357,7 +360,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual((await client.sql("create mnode on dnode 4")).body, { code: 937, desc: "The replica of mnode cannot exceed 3" });
         });
 
-        it("drops a follower mnode in ~1.36 s with no dropping state, then takes a new one (captures/14)", async () => {
+        it("drops a follower mnode in ~1.36 s with no dropping state, then takes a new one (docs/tdengine.md#create-mnode)", async () => {
             await boot(4);
             await addMnodes(2, 3);
             const started = Date.now();
@@ -378,8 +381,8 @@ describe("TDengine stand-in", function () {
         });
     });
 
-    describe("drop dnode (captures/06, 07, 15, 16, 17)", () => {
-        it("refuses the endpoint form with `Dnode does not exist` even though the endpoint exists (captures/07)", async () => {
+    describe("drop dnode (docs/tdengine.md#drop-dnode, #database-replicas, #drop-dnode-takes-its-mnode)", () => {
+        it("refuses the endpoint form with `Dnode does not exist` even though the endpoint exists (docs/tdengine.md#drop-dnode)", async () => {
             await boot(3);
             for (const statement of ["drop dnode 'localhost:6230'", 'drop dnode "localhost:6230"']) {
                 assert.deepEqual((await client.sql(statement)).body, { code: 817, desc: "Dnode does not exist" });
@@ -387,7 +390,7 @@ describe("TDengine stand-in", function () {
             assert.equal((await client.dnodes()).length, 3);
         });
 
-        it("refuses with `Out of dnodes` and changes nothing when a replica-3 database lives on exactly 3 dnodes (captures/07, 17)", async () => {
+        it("refuses with `Out of dnodes` and changes nothing when a replica-3 database lives on exactly 3 dnodes (docs/tdengine.md#database-replicas)", async () => {
             await boot(3);
             await addMnodes(2, 3);
             await client.ok("create database r3 replica 3");
@@ -398,14 +401,14 @@ describe("TDengine stand-in", function () {
             assert.equal((await client.mnodes()).length, 3);
         });
 
-        it("refuses force and unsafe on an online dnode (captures/07)", async () => {
+        it("refuses force and unsafe on an online dnode (docs/tdengine.md#drop-dnode)", async () => {
             await boot(3);
             for (const statement of ["drop dnode 3 force", "drop dnode 3 unsafe"]) {
                 assert.deepEqual((await client.sql(statement)).body, { code: 1046, desc: "Please use this command when the dnode is offline" });
             }
         });
 
-        it("drops a dnode without vnodes at once; its taosd keeps running (captures/06)", async () => {
+        it("drops a dnode without vnodes at once; its taosd keeps running (docs/tdengine.md#drop-dnode)", async () => {
             await boot(4);
             assert.deepEqual((await client.sql("drop dnode 4")).body, EXPECTED_DDL);
             // Gone by the time Drop OK arrives: the very next show dnodes no longer lists it.
@@ -413,8 +416,8 @@ describe("TDengine stand-in", function () {
             assert.equal(standin.state().processes.find((p) => p.endpoint === EP(4))?.role, "zombie");
         });
 
-        it("blocks until the vnodes have moved: dropping, the leaving count falls to 0, targets grow, then gone; no rows lost (captures/16, 16b)", async () => {
-            // captures/16's cluster: dnodes 1, 2, 3, 5 (4 was dropped and re-added), mnodes on 1, 2, 3.
+        it("blocks until the vnodes have moved: dropping, the leaving count falls to 0, targets grow, then gone; no rows lost (docs/tdengine.md#drop-dnode)", async () => {
+            // docs/tdengine.md#drop-dnode's cluster: dnodes 1, 2, 3, 5 (4 was dropped and re-added), mnodes on 1, 2, 3.
             await boot(4);
             await client.ok("drop dnode 4");
             standin.stopDnode(EP(4));
@@ -428,7 +431,7 @@ describe("TDengine stand-in", function () {
             }
             await client.ok("create table r3.d0 (ts timestamp, v int)");
             await client.ok("insert into r3.d0 values (now, 1)(now+1s, 2)");
-            // Placement as in captures/16: dnode 1: 4 vnodes, 2: 3, 3: 3, 5: 4.
+            // Placement as in docs/tdengine.md#drop-dnode: dnode 1: 4 vnodes, 2: 3, 3: 3, 5: 4.
             assert.deepEqual((await client.dnodes()).map((d) => [d.id, d.vnodes]), [[1, 4], [2, 3], [3, 3], [5, 4]]);
 
             const started = Date.now();
@@ -444,13 +447,13 @@ describe("TDengine stand-in", function () {
                 if (dnodes.find((d) => d.id === 2)?.vnodes === 5 && dnodes.find((d) => d.id === 3)?.vnodes === 5) targetsGrew = true;
             }
             assert.deepEqual((await dropping).body, EXPECTED_DDL);
-            assert.ok(Date.now() - started >= 4 * 5250 * FAST - 2, "captures/16: 21 s for 4 vnodes");
+            assert.ok(Date.now() - started >= 4 * 5250 * FAST - 2, "docs/tdengine.md#drop-dnode: 21 s for 4 vnodes");
             assert.ok(seen.length > 3 && seen.every(([status]) => status === "dropping"), JSON.stringify(seen));
             const counts = seen.map(([, vnodes]) => Number(vnodes));
             assert.equal(counts[0], 4);
             assert.ok(counts.includes(0), JSON.stringify(counts));
             assert.ok(counts.every((c, i) => i === 0 || c <= counts[i - 1]), "the leaving count only falls");
-            assert.ok(targetsGrew, "captures/16b: dnodes 2 and 3 go 3 → 5 while the drop runs");
+            assert.ok(targetsGrew, "docs/tdengine.md#drop-dnode: dnodes 2 and 3 go 3 → 5 while the drop runs");
             assert.deepEqual((await client.dnodes()).map((d) => [d.id, d.vnodes]), [[1, 4], [2, 5], [3, 5]]);
             for (let t = 0; t < 8; t++) assert.deepEqual((await client.sql(`select count(*) from r1.d${t}`)).body.data, [[3]]);
             assert.deepEqual((await client.sql("select count(*) from r3.d0")).body.data, [[2]]);
@@ -460,7 +463,7 @@ describe("TDengine stand-in", function () {
             assert.ok(index(events, "dnode.dropped", "dnode 5 localhost:6330") < index(events, "sql.result", "0 drop dnode 5"));
         });
 
-        it("takes the dnode's mnode with it silently, leaving 2 mnodes; the dnode shows dropping meanwhile (captures/15)", async () => {
+        it("takes the dnode's mnode with it silently, leaving 2 mnodes; the dnode shows dropping meanwhile (docs/tdengine.md#drop-dnode-takes-its-mnode)", async () => {
             const scale = 0.05;
             await boot(4, { timeScale: scale });
             await addMnodes(2, 4);
@@ -468,9 +471,9 @@ describe("TDengine stand-in", function () {
             const dropping = client.sql("drop dnode 4");
             const during = await waitFor("dropping", async () => (await client.dnodes()).find((d) => d.id === 4 && d.status === "dropping"));
             assert.equal(during.vnodes, 0);
-            assert.deepEqual((await client.mnodes()).find((m) => m.id === 4)?.role, "follower", "captures/15: the mnode row is unchanged until it goes");
+            assert.deepEqual((await client.mnodes()).find((m) => m.id === 4)?.role, "follower", "docs/tdengine.md#drop-dnode-takes-its-mnode: the mnode row is unchanged until it goes");
             assert.deepEqual((await dropping).body, EXPECTED_DDL);
-            assert.ok(Date.now() - started >= 1260 * scale - 2, "captures/15: 1.26 s");
+            assert.ok(Date.now() - started >= 1260 * scale - 2, "docs/tdengine.md#drop-dnode-takes-its-mnode: 1.26 s");
             assert.deepEqual((await client.mnodes()).map((m) => [m.id, m.role]), [[1, "leader"], [2, "follower"]]);
             assert.deepEqual((await client.dnodes()).map((d) => d.id), [1, 2, 3]);
         });
@@ -482,8 +485,8 @@ describe("TDengine stand-in", function () {
         });
     });
 
-    describe("stopped dnodes (captures/08, 13, 17, 19, 21)", () => {
-        it("shows a stopped dnode offline / status msg timeout after ~4 s and its mnode offline; cluster alive 2 (captures/13, 17, 19)", async () => {
+    describe("stopped dnodes (docs/tdengine.md#mnode-leader-failover, #system-tables, #offline-dnode, #sigterm-and-datadir-lock)", () => {
+        it("shows a stopped dnode offline / status msg timeout after ~4 s and its mnode offline; cluster alive 2 (docs/tdengine.md#system-tables, #offline-dnode)", async () => {
             await boot(3);
             await addMnodes(2, 3);
             await client.ok("create database r1 replica 1 vgroups 3");
@@ -501,7 +504,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual(await client.rows("show r3.alive"), [{ status: 1 }]);
         });
 
-        it("brings a restarted dnode back: ready with reboot_time 0 after ~2 s, reboot_time and mnode follower after ~3 s (captures/17, 21)", async () => {
+        it("brings a restarted dnode back: ready with reboot_time 0 after ~2 s, reboot_time and mnode follower after ~3 s (docs/tdengine.md#offline-dnode, #sigterm-and-datadir-lock)", async () => {
             const scale = 0.05;
             await boot(3, { timeScale: scale });
             // Three mnodes: with two, nothing would answer while dnode 3 is down (docs/tdengine.md#two-mnodes).
@@ -519,7 +522,7 @@ describe("TDengine stand-in", function () {
             assert.equal(mnode.status, "ready");
         });
 
-        it("elects a follower leader ~5 s after the leader's dnode dies; the dead one shows status not received (captures/08)", async () => {
+        it("elects a follower leader ~5 s after the leader's dnode dies; the dead one shows status not received (docs/tdengine.md#mnode-leader-failover)", async () => {
             const scale = 0.05;
             await boot(3, { timeScale: scale });
             await addMnodes(2, 3);
@@ -528,18 +531,18 @@ describe("TDengine stand-in", function () {
             const dead = await waitFor("offline", async () => (await client.dnodes()).find((d) => d.id === 1 && d.status === "offline"));
             assert.deepEqual([dead.note, dead.support_vnodes, dead.reboot_time], ["status not received", 0, EPOCH]);
             assert.ok(Date.now() - killed >= 3700 * scale - 2);
-            assert.deepEqual((await client.mnodes()).map((m) => m.role), ["offline", "follower", "follower"], "captures/08: no leader at +3.7 s");
+            assert.deepEqual((await client.mnodes()).map((m) => m.role), ["offline", "follower", "follower"], "docs/tdengine.md#mnode-leader-failover: no leader at +3.7 s");
             const leader = await waitFor("leader", async () => (await client.mnodes()).find((m) => m.role === "leader"));
             assert.ok(Date.now() - killed >= 5000 * scale - 2);
-            assert.equal(leader.id, 3, "captures/08: dnode 3 became leader");
+            assert.equal(leader.id, 3, "docs/tdengine.md#mnode-leader-failover: dnode 3 became leader");
             const roleTime = Date.parse(String(leader.role_time));
-            assert.ok(Math.abs(roleTime - (killed + 3000 * scale)) < 50, "captures/08: role_time 3 s after the kill");
+            assert.ok(Math.abs(roleTime - (killed + 3000 * scale)) < 50, "docs/tdengine.md#mnode-leader-failover: role_time 3 s after the kill");
             standin.startDnode(EP(1));
             const back = await waitFor("follower", async () => (await client.mnodes()).find((m) => m.id === 1 && m.role === "follower"));
-            assert.equal(back.status, "ready", "captures/08: the restarted dnode rejoins as follower");
+            assert.equal(back.status, "ready", "docs/tdengine.md#mnode-leader-failover: the restarted dnode rejoins as follower");
         });
 
-        it("refuses a plain drop of an offline dnode, refuses force for single-replica data, and lets unsafe destroy it (captures/19)", async () => {
+        it("refuses a plain drop of an offline dnode, refuses force for single-replica data, and lets unsafe destroy it (docs/tdengine.md#offline-dnode)", async () => {
             await boot(4);
             await client.ok("create database r19 replica 1 vgroups 6");
             await client.ok("create database r3d replica 3 vgroups 2");
@@ -564,7 +567,7 @@ describe("TDengine stand-in", function () {
             const during = await waitFor("dropping*", async () => (await client.dnodes()).find((d) => d.id === 4 && d.status === "dropping*"));
             assert.equal(during.note, "status msg timeout");
             assert.deepEqual((await unsafe).body, EXPECTED_DDL);
-            assert.ok(Date.now() - started >= vnodes * 1400 * FAST - 2, "captures/19: 9.77 s for 7 vnodes");
+            assert.ok(Date.now() - started >= vnodes * 1400 * FAST - 2, "docs/tdengine.md#offline-dnode: 9.77 s for 7 vnodes");
             let rows = 0;
             let gone = 0;
             for (let t = 0; t < 6; t++) {
@@ -576,12 +579,12 @@ describe("TDengine stand-in", function () {
                 }
             }
             assert.equal(gone, held, "one table per vgroup on the dropped dnode vanished");
-            assert.equal(rows, 6000 - 1000 * held, "captures/19: 6000 rows → fewer, silently");
+            assert.equal(rows, 6000 - 1000 * held, "docs/tdengine.md#offline-dnode: 6000 rows → fewer, silently");
             assert.deepEqual((await client.sql("select count(*) from r3d.d0")).body.data, [[2000]], "replica-3 data survives");
             assert.equal(standin.events().filter((e) => e.kind === "data.lost").length, held);
         });
 
-        it("fails a read of a vgroup whose only replica is offline after ~20 s with `Unable to establish connection` (captures/17)", async () => {
+        it("fails a read of a vgroup whose only replica is offline after ~20 s with `Unable to establish connection` (docs/tdengine.md#offline-dnode)", async () => {
             await boot(2);
             await client.ok("create database r1 replica 1 vgroups 2");
             // Tables take the vgroups in turn: `a` the first, `b` the second.
@@ -606,15 +609,15 @@ describe("TDengine stand-in", function () {
         });
     });
 
-    describe("databases and data (captures/05, 13, 17, 20)", () => {
-        it("places vgroups on distinct dnodes, 2 per database by default, as captures/13 placed d13a and d13b (captures/05, 13)", async () => {
+    describe("databases and data (docs/tdengine.md#database-replicas, #system-tables, #auth-errors)", () => {
+        it("places vgroups on distinct dnodes, 2 per database by default, as docs/tdengine.md#system-tables placed d13a and d13b (docs/tdengine.md#database-replicas, #system-tables)", async () => {
             await boot(4);
             await client.ok("create database if not exists test1 replica 3");
-            assert.deepEqual(standin.state().databases[0].vgroups.map((v) => v.dnodes.length), [3, 3], "captures/05: 2 vgroups, 3 replicas each");
+            assert.deepEqual(standin.state().databases[0].vgroups.map((v) => v.dnodes.length), [3, 3], "docs/tdengine.md#database-replicas: 2 vgroups, 3 replicas each");
             await client.ok("drop database test1");
             await client.ok("create database d13a replica 1 vgroups 2");
             await client.ok("create database d13b replica 3 vgroups 2");
-            // captures/13 (mnode on dnode 1): d13a on dnodes 2 and 3; d13b on 1,2,4 and 1,3,4; vgroup ids count on.
+            // docs/tdengine.md#system-tables (mnode on dnode 1): d13a on dnodes 2 and 3; d13b on 1,2,4 and 1,3,4; vgroup ids count on.
             assert.deepEqual(
                 standin.state().databases.map((db) => [db.name, db.vgroups.map((v) => [v.id, v.dnodes])]),
                 [
@@ -624,7 +627,7 @@ describe("TDengine stand-in", function () {
             );
         });
 
-        it("accepts replica 1 or 3 only and needs 3 online dnodes for replica 3 (captures/17)", async () => {
+        it("accepts replica 1 or 3 only and needs 3 online dnodes for replica 3 (docs/tdengine.md#database-replicas)", async () => {
             await boot(3);
             assert.deepEqual((await client.sql("create database x replica 2")).body, { code: 898, desc: "Invalid database options" });
             assert.deepEqual((await client.sql("create database x4 replica 4")).body, { code: 9753, desc: "Invalid option replications: 4, valid range: [1, 3]" });
@@ -635,7 +638,7 @@ describe("TDengine stand-in", function () {
             await client.ok("create database r1b replica 1 vgroups 2");
         });
 
-        it("counts inserted rows per table, also through the URL's database, and knows missing ones (captures/05, 19, 20)", async () => {
+        it("counts inserted rows per table, also through the URL's database, and knows missing ones (docs/tdengine.md#database-replicas, #offline-dnode, #auth-errors)", async () => {
             await boot(3);
             await client.ok("create database test1 replica 3");
             await client.ok("create table test1.t1 (ts timestamp, n int)");
@@ -648,7 +651,7 @@ describe("TDengine stand-in", function () {
         });
     });
 
-    describe("password rotation (captures/09)", () => {
+    describe("password rotation (docs/tdengine.md#alter-user-pass)", () => {
         it("makes the old password fail with `Authentication failure` once `alter user root pass` returns", async () => {
             await boot(3, { rootPassword: "Old-Pass1" });
             assert.deepEqual((await client.sql("alter user root pass 'N3wPass!'")).body, EXPECTED_DDL);
@@ -671,7 +674,7 @@ describe("TDengine stand-in", function () {
             assert.deepEqual(standin.state().databases, []);
         });
 
-        it("dropConnectionDuring('drop dnode'): the connection breaks, the drop outlives it and completes (captures/16: a long, blocking drop)", async () => {
+        it("dropConnectionDuring('drop dnode'): the connection breaks, the drop outlives it and completes (docs/tdengine.md#drop-dnode: a long, blocking drop)", async () => {
             await boot(4);
             await client.ok("create database r1 replica 1 vgroups 4");
             standin.dropConnectionDuring("drop dnode");

@@ -1,7 +1,7 @@
 /**
  * A TDengine stand-in for tests: an HTTP server that speaks taosAdapter's REST protocol
  * (`POST /rest/sql[/<db>]`, Basic auth, the SQL as the body) in front of a model of a TDengine 3.3.7.5
- * cluster (cluster.ts) whose answers, delays and intermediate states reproduce the captures of a real
+ * cluster (cluster.ts) whose answers, delays and intermediate states reproduce docs/tdengine.md's record of a real
  * one. Fault injection (dropped connections, an unreachable server) and an event log let client tests
  * assert what happened in what order.
  */
@@ -14,7 +14,7 @@ import { ClusterState, Cluster, DataDir, StatementResult } from "./cluster";
 import { ADAPTER, ERR, TaosError, httpStatusOf } from "./codes";
 import { EventLog, StandinEvent } from "./events";
 import { parseStatement } from "./sql";
-import { Scheduler } from "./timing";
+import { Scheduler, TIMING } from "./timing";
 
 export type { ClusterState, DataDir, DnodeView, DatabaseView, MnodeView, ProcessRole, ProcessView } from "./cluster";
 export type { EventKind, StandinEvent } from "./events";
@@ -22,7 +22,7 @@ export type { EventKind, StandinEvent } from "./events";
 export interface StandinOptions {
     /** The root password the cluster starts with (the image's TAOS_ROOT_PASSWORD). Default `taosdata`. */
     readonly rootPassword?: string;
-    /** Multiplies every TDengine duration: 1 = real durations from the captures, 0.01 = a hundred times faster. */
+    /** Multiplies every TDengine duration: 1 = real durations (docs/tdengine.md), 0.01 = a hundred times faster. */
     readonly timeScale?: number;
     /** Default 127.0.0.1. */
     readonly host?: string;
@@ -32,11 +32,25 @@ export interface StandinOptions {
     readonly httpCodeServerError?: boolean;
     /** Serve the admin API under /admin/ (loopback only). main.ts turns it on. */
     readonly adminApi?: boolean;
+    /** The TDengine version a taosd runs unless its start names another. Default `3.3.7.5`. */
+    readonly version?: string;
 }
 
 export interface StartDnodeOptions {
     /** Default: `own` if a dnode has this endpoint, else `fresh`. See {@link DataDir}. */
     readonly data?: DataDir;
+    /** The version the taosd runs (the pod's image), what `select server_version()` answers. Default: the stand-in's. */
+    readonly version?: string;
+}
+
+export interface RestartDnodeOptions {
+    /**
+     * TDengine time (real ms, scaled) between the stop and the start: default 1.7 s, which with the 2 s a
+     * restarted dnode takes to be `ready` makes the 3.7 s restart docs/tdengine.md#rolling-restart records.
+     */
+    readonly downMs?: number;
+    /** The version the new taosd runs (a new image). Default: the stand-in's. */
+    readonly version?: string;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -63,10 +77,16 @@ export class TDengineStandin {
             port: options.port ?? 0,
             httpCodeServerError: options.httpCodeServerError ?? false,
             adminApi: options.adminApi ?? false,
+            version: options.version ?? "3.3.7.5",
         };
         this.port = this.options.port;
         this.scheduler = new Scheduler(this.options.timeScale);
-        this.cluster = new Cluster({ rootPassword: this.options.rootPassword, scheduler: this.scheduler, events: this.log });
+        this.cluster = new Cluster({
+            rootPassword: this.options.rootPassword,
+            version: this.options.version,
+            scheduler: this.scheduler,
+            events: this.log,
+        });
     }
 
     /** Starts listening; resolves to the base URL, e.g. `http://127.0.0.1:41234` (append `/rest/sql`). */
@@ -87,7 +107,19 @@ export class TDengineStandin {
 
     /** A taosd starts on `endpoint` (a pod starts); see cluster.ts Cluster.startDnode. */
     startDnode(endpoint: string, options: StartDnodeOptions = {}): void {
-        this.cluster.startDnode(endpoint, options.data);
+        this.cluster.startDnode(endpoint, options.data, options.version);
+    }
+
+    /**
+     * A pod restart: the taosd on `endpoint` stops now and starts again on its own data `downMs` later
+     * (docs/tdengine.md#rolling-restart). Returns at once; the dnode is back `ready` 2 s (scaled) after the start.
+     */
+    restartDnode(endpoint: string, options: RestartDnodeOptions = {}): void {
+        this.cluster.stopDnode(endpoint);
+        this.scheduler.after(options.downMs ?? TIMING.restartDownMs, () => {
+            // Someone may have started it meanwhile (a test, the pod watcher): then this restart is done.
+            if (!this.cluster.state().processes.some((p) => p.endpoint === endpoint)) this.cluster.startDnode(endpoint, "own", options.version);
+        });
     }
 
     /** The taosd on `endpoint` is gone (pod deleted or killed). */

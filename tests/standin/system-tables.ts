@@ -6,8 +6,9 @@
 
 import { ERR } from "./codes";
 import { Cell, fail, Model, ProcessRole, StatementResult, SUPPORT_VNODES, SYSTEM_DATABASES } from "./model";
-import { ALIVE_COLUMNS, SYSTEM_COLUMNS, SystemTable, timestamp } from "./schema";
+import { ALIVE_COLUMNS, SERVER_VERSION_COLUMNS, SYSTEM_COLUMNS, SystemTable, timestamp } from "./schema";
 import { Filter } from "./sql";
+import { Mnodes } from "./mnodes";
 import { Vgroups } from "./vgroups";
 
 export interface DnodeView {
@@ -19,6 +20,8 @@ export interface DnodeView {
     readonly createTime: number;
     readonly rebootTime: number;
     readonly note: string;
+    /** Its taosd runs and serves its vnodes: what `taos --check` calls "service ok" (a readiness probe). */
+    readonly serving: boolean;
 }
 
 export interface MnodeView {
@@ -33,7 +36,8 @@ export interface MnodeView {
 export interface DatabaseView {
     readonly name: string;
     readonly replica: number;
-    readonly vgroups: ReadonlyArray<{ readonly id: number; readonly dnodes: readonly number[] }>;
+    /** `leader`: the dnode whose replica leads, null while the vgroup has no leader. */
+    readonly vgroups: ReadonlyArray<{ readonly id: number; readonly dnodes: readonly number[]; readonly leader: number | null }>;
     /** Rows per table. */
     readonly tables: Readonly<Record<string, number>>;
 }
@@ -55,6 +59,7 @@ export class SystemTables {
     constructor(
         private readonly model: Model,
         private readonly vgroups: Vgroups,
+        private readonly mnodes: Mnodes,
     ) {}
 
     select(table: SystemTable, columns: readonly string[] | "*", filter: Filter | undefined): StatementResult {
@@ -74,15 +79,33 @@ export class SystemTables {
      * is none), 2 when some do, 0 when none do. docs/tdengine.md#system-tables: with dnode 3 (single-replica
      * vgroups of r1) down, `show cluster alive` and `show r1.alive` are 2, `show r3.alive` (replica 3) stays 1.
      * A down dnode that holds no vgroup's quorum leaves it 1: TDengine's own system test (checkClusterEmptyDB)
-     * stops two of three dnodes of a cluster without databases and still expects 1.
+     * stops two of three dnodes of a cluster without databases and still expects 1. The cluster as a whole
+     * is 2 while a dnode that holds vnodes is down, even when each vgroup still has a leader (docs/tdengine.md
+     * #system-tables: `show r3.alive` 1, `show cluster alive` 2), and while a vgroup elects
+     * (docs/tdengine.md#rolling-restart: a pod stopped while a vgroup had no leader, cluster alive 2).
      */
     showAlive(dbName: string | undefined): StatementResult {
         const { model } = this;
         if (dbName !== undefined && !model.databases.get(dbName)?.ready) return fail(ERR.DB_NOT_EXIST);
         const vgroups = [...model.vgroups.values()].filter((v) => dbName === undefined || v.db === dbName);
         const led = vgroups.filter((v) => this.vgroups.hasLeader(v)).length;
-        const status = led === vgroups.length ? 1 : led > 0 ? 2 : 0;
+        const replicaDown = dbName === undefined && vgroups.some((v) => v.replicas.some((id) => !model.serving(id)));
+        const status = led === vgroups.length && !replicaDown ? 1 : led > 0 ? 2 : 0;
         return { kind: "rows", columns: ALIVE_COLUMNS, data: [[status]] };
+    }
+
+    /**
+     * `select server_version()`: the version of the taosd the client reached, taken to be the mnode leader's
+     * (the first endpoint's, when no mnode leads). docs/tdengine.md#version-rules: during a roll dnodes run
+     * different Maintenance versions.
+     */
+    serverVersion(): StatementResult {
+        const { model } = this;
+        const leader = this.mnodes.leader();
+        const leaderEndpoint = leader === undefined ? undefined : model.dnodes.get(leader.dnodeId)?.endpoint;
+        const leaderProcess = leaderEndpoint === undefined ? undefined : model.processes.get(leaderEndpoint);
+        const process = leaderProcess ?? [...model.processes.values()][0];
+        return { kind: "rows", columns: SERVER_VERSION_COLUMNS, data: [[process?.version ?? model.defaultVersion]] };
     }
 
     state(): ClusterState {
@@ -93,7 +116,11 @@ export class SystemTables {
             databases: model.readyDatabases().map((db) => ({
                 name: db.name,
                 replica: db.replica,
-                vgroups: db.vgroupIds.map((id) => ({ id, dnodes: [...(model.vgroups.get(id)?.replicas ?? [])] })),
+                vgroups: db.vgroupIds.map((id) => {
+                    const vgroup = model.vgroups.get(id);
+                    const leader = vgroup && this.vgroups.hasLeader(vgroup) ? (vgroup.leader ?? null) : null;
+                    return { id, dnodes: [...(vgroup?.replicas ?? [])], leader };
+                }),
                 tables: Object.fromEntries([...db.tables].map(([name, t]) => [name, t.rows])),
             })),
             processes: [...model.processes.values()].map((p) => ({ ...p })),
@@ -124,7 +151,29 @@ export class SystemTables {
                 }));
             case "ins_databases":
                 return this.databaseRows();
+            case "ins_vgroups":
+                return this.vgroupRows();
         }
+    }
+
+    /** docs/tdengine.md#system-tables: one row per vgroup, replicas in v1..v4, unused slots NULL. */
+    private vgroupRows(): Array<Record<string, Cell>> {
+        const { model } = this;
+        return [...model.vgroups.values()]
+            .filter((v) => model.databases.get(v.db)?.ready)
+            .sort((a, b) => a.id - b.id)
+            .map((v) => {
+                const tables = [...(model.databases.get(v.db)?.tables.values() ?? [])].filter((t) => t.vgroupId === v.id);
+                const row: Record<string, Cell> = {
+                    vgroup_id: v.id, db_name: v.db, tables: tables.length, cacheload: 0, cacheelements: 0, tsma: 0, mount_vgroup_id: 0,
+                };
+                v.replicas.slice(0, 4).forEach((dnodeId, i) => {
+                    row[`v${i + 1}_dnode`] = dnodeId;
+                    row[`v${i + 1}_status`] = this.vgroups.status(v, dnodeId);
+                    row[`v${i + 1}_applied/committed`] = "0/0";
+                });
+                return row;
+            });
     }
 
     private databaseRows(): Array<Record<string, Cell>> {
@@ -163,6 +212,7 @@ export class SystemTables {
                 createTime: d.createTime,
                 rebootTime: d.rebootTime,
                 note: d.note,
+                serving: d.serving,
             }));
     }
 

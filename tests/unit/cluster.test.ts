@@ -270,6 +270,53 @@ describe("TDengineCluster: the seed guide's objects", function () {
         }
     });
 
+    describe("pod template changes (docs/tdengine.md#rolling-restart, #version-rules)", () => {
+        it("with the lifecycle on, the StatefulSet restarts no pod itself (OnDelete): the step after it does, one at a time", async () => {
+            const { rec } = await deploy("tdengine");
+            const spec = (rec.one(STS).inputs as Obj).spec;
+            assert.deepEqual(spec.updateStrategy, { type: "OnDelete" });
+            assert.equal(spec.podManagementPolicy, "OrderedReady", "immutable: changing it would replace the StatefulSet");
+        });
+
+        it("with the lifecycle off, the StatefulSet's own RollingUpdate restarts the pods", async () => {
+            const { rec } = await deploy("tdengine", { lifecycle: { enabled: false } });
+            assert.deepEqual((rec.one(STS).inputs as Obj).spec.updateStrategy, { type: "RollingUpdate" });
+        });
+
+        it("gives the steps the image, a hash of the pod template and the upgrade rules", async () => {
+            const { rec } = await deploy("tdengine", { image: "registry.local:5000/tdengine:3.3.7.6",
+                upgrade: { allowOffline: true, version: "3.3.7.6", unknownVersionChange: "maintenance" }, lifecycle: { rebalanceAfterScaleUp: false } });
+            for (const step of [rec.one(BEFORE), rec.one(AFTER)]) {
+                const i = step.inputs as Obj;
+                assert.equal(i.image, "registry.local:5000/tdengine:3.3.7.6");
+                assert.match(i.podTemplateHash, /^[0-9a-f]{16}$/);
+                assert.equal(i.upgradeVersion, "3.3.7.6");
+                assert.equal(i.allowOfflineUpgrade, true);
+                assert.equal(i.unknownVersionChange, "maintenance");
+                assert.equal(i.rebalanceAfterScaleUp, false);
+            }
+            const defaults = (await deploy("tdengine")).rec.one(AFTER).inputs as Obj;
+            assert.deepEqual([defaults.allowOfflineUpgrade, defaults.unknownVersionChange, defaults.rebalanceAfterScaleUp, defaults.upgradeVersion],
+                [false, "feature", true, undefined]);
+        });
+
+        it("the template hash changes with every pod setting, and not with the replica count or the volume size", async () => {
+            const hashOf = async (args: TDengineClusterArgs): Promise<string> =>
+                ((await deploy("tdengine", { replicas: 3, ...args })).rec.one(AFTER).inputs as Obj).podTemplateHash as string;
+            const base = await hashOf({});
+            const changes: TDengineClusterArgs[] = [
+                { image: "tdengine/tdengine:3.3.7.6" }, { taosConfig: { supportVnodes: 64 } }, { timezone: "UTC" },
+                { resources: { limits: { memory: "8Gi" } } }, { nodeSelector: { disk: "ssd" } }, { imagePullPolicy: "Always" },
+                { tolerations: [{ key: "db", operator: "Exists" }] }, { affinity: { podAntiAffinity: {} } },
+            ];
+            for (const change of changes) {
+                assert.notEqual(await hashOf(change), base, JSON.stringify(change));
+            }
+            assert.equal(await hashOf({ replicas: 5 }), base);
+            assert.equal(await hashOf({ storage: { size: "50Gi" } }), base);
+        });
+    });
+
     describe("the lifecycle steps around the StatefulSet", () => {
         it("makes the StatefulSet depend on the scale-down step and the mnode step depend on the StatefulSet", async () => {
             const { rec } = await deploy("tdengine");

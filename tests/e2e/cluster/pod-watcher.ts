@@ -24,6 +24,8 @@ export interface StartedPod {
     pvcName?: string;
     /** Its UID: a new UID is a new (empty) volume. */
     pvcUid?: string;
+    /** The image of the pod's first container: what its taosd runs (a new image on a restart is an upgrade). */
+    image?: string;
 }
 
 export interface StoppedPod {
@@ -149,6 +151,7 @@ export function watchPods(options: PodWatcherOptions): PodWatcher {
                 name, namespace, uid,
                 nodeName: pod.spec?.nodeName,
                 podIP: pod.status?.podIP,
+                image: pod.spec?.containers[0]?.image,
                 ...await pvcOf(pod),
             };
             started.set(name, entry);

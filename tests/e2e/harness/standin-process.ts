@@ -13,9 +13,11 @@ const root = path.resolve(__dirname, "..", "..", "..");
 export class StandinProcess {
     private constructor(private readonly child: ChildProcess, readonly url: string) { }
 
-    static async start(options: { password: string; timeScale: number }): Promise<StandinProcess> {
+    /** `version`: what a taosd runs when its pod's image names no version (default the stand-in's, 3.3.7.5). */
+    static async start(options: { password: string; timeScale: number; version?: string }): Promise<StandinProcess> {
+        const version = options.version === undefined ? [] : ["--version", options.version];
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tests/standin/main.ts",
-            "--port", "0", "--password", options.password, "--time-scale", String(options.timeScale)],
+            "--port", "0", "--password", options.password, "--time-scale", String(options.timeScale), ...version],
         { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_PROJECT: path.join(root, "tsconfig.json") } });
         const url = await new Promise<string>((resolve, reject) => {
             let out = "";
@@ -35,8 +37,14 @@ export class StandinProcess {
         return Number(new URL(this.url).port);
     }
 
-    startDnode(endpoint: string, data?: DataDir): Promise<ClusterState> {
-        return this.admin("POST", "/admin/dnodes/start", data === undefined ? { endpoint } : { endpoint, data });
+    /** `version`: what the taosd runs (the pod's image), what `select server_version()` answers. */
+    startDnode(endpoint: string, data?: DataDir, version?: string): Promise<ClusterState> {
+        return this.admin("POST", "/admin/dnodes/start", { endpoint, data, version });
+    }
+
+    /** A dnode restart without a pod: stops now, starts on its own data `downMs` (TDengine time) later. */
+    restartDnode(endpoint: string, options: { downMs?: number; version?: string } = {}): Promise<ClusterState> {
+        return this.admin("POST", "/admin/dnodes/restart", { endpoint, ...options });
     }
 
     stopDnode(endpoint: string): Promise<ClusterState> {
