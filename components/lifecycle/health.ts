@@ -46,7 +46,10 @@ function describeReplicas(vg: VgroupInfo): string {
 
 /** One look at the cluster: is it whole, and if not, why not. */
 export async function clusterHealth(td: ClusterReader, o: Pick<MnodeOptions, "addressing" | "replicas">): Promise<ClusterHealth> {
-    const [dnodes, mnodes, alive, vgroups] = [await td.showDnodes(), await td.showMnodes(), await td.clusterAlive(), await td.showVgroups()];
+    const dnodes = await td.showDnodes();
+    const mnodes = await td.showMnodes();
+    const alive = await td.clusterAlive();
+    const vgroups = await td.showVgroups();
     const problems: string[] = [];
     for (const endpoint of expectedEndpoints(o.addressing, o.replicas)) {
         const dnode = dnodes.find(d => d.endpoint === endpoint);

@@ -43,7 +43,8 @@ export function refusalReason(change: VersionChange): string {
  * Before the StatefulSet changes: the image its template has now against the one wanted. Refuses what
  * TDengine's rules forbid, so the StatefulSet is left as it was; returns the change otherwise.
  */
-export async function checkLiveImageChange(kube: ClusterObjects, inputs: LifecycleInputs, previous?: Partial<LifecycleInputs>): Promise<VersionChange | undefined> {
+export async function checkLiveImageChange(kube: ClusterObjects, inputs: LifecycleInputs,
+    previous?: Partial<LifecycleInputs>): Promise<VersionChange | undefined> {
     if (inputs.image === undefined) {
         return undefined;
     }

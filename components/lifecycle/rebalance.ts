@@ -68,7 +68,8 @@ export async function rebalanceAfterScaleUp(td: Balancer, o: RebalanceOptions): 
     if (!rebalanceDue(before, o.addressing, o.replicas, o.previousReplicas)) {
         return false;
     }
-    o.progress(`balance vgroup: moving vgroup replicas onto the new dnodes (vnodes now ${vnodesPerDnode(before)}); it blocks until every move is done`);
+    o.progress(`balance vgroup: moving vgroup replicas onto the new dnodes (vnodes now ${vnodesPerDnode(before)}); ` +
+        "it blocks until every move is done");
     let last = vnodesPerDnode(before);
     const ticker = setInterval(() => {
         td.showDnodes().then(now => {

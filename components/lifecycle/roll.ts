@@ -25,7 +25,8 @@ export interface TemplateState {
 }
 
 /** Waits until the StatefulSet controller has seen the latest spec, so its updateRevision is the new template's. */
-export async function readTemplateState(kube: ClusterObjects, o: Pick<GateOptions, "replicas" | "timeoutMs" | "progress" | "pollIntervalMs">): Promise<TemplateState> {
+export async function readTemplateState(kube: ClusterObjects,
+    o: Pick<GateOptions, "replicas" | "timeoutMs" | "progress" | "pollIntervalMs">): Promise<TemplateState> {
     const target = await waitFor(async () => {
         const sts = await kube.statefulSetState();
         if (sts === undefined) {
@@ -33,7 +34,8 @@ export async function readTemplateState(kube: ClusterObjects, o: Pick<GateOption
         }
         const done = sts.observed && sts.updateRevision !== undefined;
         return { done, seen: done ? "seen" : "the StatefulSet controller has not seen the new spec yet", value: sts };
-    }, { what: "the StatefulSet controller to see the new pod template", timeoutMs: o.timeoutMs, intervalMs: o.pollIntervalMs, progress: o.progress });
+    }, { what: "the StatefulSet controller to see the new pod template", timeoutMs: o.timeoutMs, intervalMs: o.pollIntervalMs,
+        progress: o.progress });
     const updateRevision = target?.updateRevision;
     if (target === undefined || updateRevision === undefined) {
         throw new Error("unreachable: no StatefulSet revision after waiting for it");
@@ -100,10 +102,13 @@ async function waitForPodOnRevision(kube: ClusterObjects, ordinal: number, revis
     const name = podName(o.addressing, ordinal);
     await waitFor(async () => {
         const pod = (await kube.pods()).find(p => p.ordinal === ordinal);
-        const seen = pod === undefined ? "not created yet" : pod.terminating ? "terminating" : pod.revision !== revision ? "still the old pod"
-            : pod.ready ? "ready" : "starting";
+        const seen = pod === undefined ? "not created yet"
+            : pod.terminating ? "terminating"
+                : pod.revision !== revision ? "still the old pod"
+                    : pod.ready ? "ready" : "starting";
         return { done: seen === "ready", seen };
-    }, { what: `pod ${name} to run the new template and be ready`, timeoutMs: o.timeoutMs, intervalMs: o.pollIntervalMs, progress: o.progress });
+    }, { what: `pod ${name} to run the new template and be ready`, timeoutMs: o.timeoutMs, intervalMs: o.pollIntervalMs,
+        progress: o.progress });
 }
 
 /**
@@ -134,7 +139,8 @@ export async function rollOutdatedPods(td: ClusterReader, kube: ClusterObjects, 
                 o.progress(`not restarting pod ${pod.name} yet: ${unsettled.join("; ")}`);
                 continue;
             }
-            o.progress(`restarting pod ${pod.name} (${step}) on the new template${pod.image === state.target.image ? "" : `: ${pod.image ?? "?"} → ${state.target.image ?? "?"}`}`);
+            const images = pod.image === state.target.image ? "" : `: ${pod.image ?? "?"} → ${state.target.image ?? "?"}`;
+            o.progress(`restarting pod ${pod.name} (${step}) on the new template${images}`);
             await kube.deletePod(pod.name);
             await waitForPodOnRevision(kube, pod.ordinal, state.target.updateRevision, o);
             await waitUntilWhole(td, { ...o, what: `the dnode of pod ${pod.name} to be ready and the cluster whole` });
@@ -142,7 +148,8 @@ export async function rollOutdatedPods(td: ClusterReader, kube: ClusterObjects, 
             deadline = Date.now() + o.timeoutMs;
             o.progress(`pod ${pod.name} (${step}) runs the new template; the cluster is whole`);
         } catch (err) {
-            throw new RollStoppedError(`the rolling restart (at pod ${pod.name}, ${step})`, err, await describePods(kube, o.addressing, o.replicas));
+            const pods = await describePods(kube, o.addressing, o.replicas);
+            throw new RollStoppedError(`the rolling restart (at pod ${pod.name}, ${step})`, err, pods);
         }
     }
 }
@@ -153,9 +160,10 @@ export async function rollOutdatedPods(td: ClusterReader, kube: ClusterObjects, 
  * Pods are deleted all at once. With podManagementPolicy OrderedReady the controller recreates nothing
  * while pod 0 is terminating, and then starts the pods one by one, each once the one before is Ready. A
  * StatefulSet cannot hold pod 0 back until every old pod has terminated: an old taosd slow to shut down
- * (docs/tdengine.md#sigterm-and-datadir-lock) can still be running when the new pod 0 starts. That cannot deadlock: readiness is `taos-check`, which passes for "network ok" and "degraded"
- * (manifests.ts), so pod 0 is Ready as soon as its taosd answers, long before the cluster is whole; only
- * then does this step wait for the whole cluster (the health gate).
+ * (docs/tdengine.md#sigterm-and-datadir-lock) can still be running when the new pod 0 starts.
+ * The ordered start cannot deadlock: readiness is `taos-check`, which passes for "network ok" and
+ * "degraded" (manifests.ts), so pod 0 is Ready as soon as its taosd answers, long before the cluster is
+ * whole; only then does this step wait for the whole cluster (the health gate).
  */
 export async function offlineUpgrade(td: ClusterReader, kube: ClusterObjects, o: GateOptions, change: VersionChange): Promise<string[]> {
     const state = await readTemplateState(kube, o);

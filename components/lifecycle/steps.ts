@@ -97,10 +97,12 @@ export async function beforeStatefulSet(ctx: StepContext, inputs: LifecycleInput
 export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs, previousPassword?: string,
     previous?: Partial<LifecycleInputs>): Promise<AfterStatefulSetResult> {
     return withTDengine(ctx, inputs, previousPassword, async td => {
-        const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000, progress: ctx.progress };
+        const o = { addressing: addressingOf(inputs), replicas: inputs.replicas, timeoutMs: inputs.readyTimeoutSeconds * 1000,
+            progress: ctx.progress };
         const template = await readTemplateState(ctx.kube, o);
-        const imageChange = planPodImageChange(template, { image: inputs.image ?? template.target.image ?? "", version: inputs.upgradeVersion },
-            { image: previous?.image, version: previous?.upgradeVersion }, versionRulesOf(inputs));
+        const wanted = { image: inputs.image ?? template.target.image ?? "", version: inputs.upgradeVersion };
+        const imageChange = planPodImageChange(template, wanted, { image: previous?.image, version: previous?.upgradeVersion },
+            versionRulesOf(inputs));
         if (imageChange.plan === "refused") {
             throw new ClearError(`image: ${imageChange.explanation} The pods were not restarted.`);
         }
@@ -112,7 +114,8 @@ export async function afterStatefulSet(ctx: StepContext, inputs: LifecycleInputs
         await waitUntilWhole(td, o);
         await rollOutdatedPods(td, ctx.kube, o);
         if (inputs.rebalanceAfterScaleUp !== false) {
-            await rebalanceAfterScaleUp(td, { ...o, previousReplicas: previous?.replicas, moveTimeoutMs: inputs.dropDnodeTimeoutSeconds * 1000 });
+            await rebalanceAfterScaleUp(td, { ...o, previousReplicas: previous?.replicas,
+                moveTimeoutMs: inputs.dropDnodeTimeoutSeconds * 1000 });
         }
         const dnodes = await td.showDnodes();
         const deletedVolumes = await deleteRemovedVolumes(ctx.kube, dnodes, o);

@@ -146,7 +146,8 @@ export function planVersionChange(fromImage: string, toImage: string, o: Version
     throw new Error(`unreachable: change kind ${String(kind)}`);
 }
 
-function planUnknown(change: string, from: TDengineVersion | undefined, to: TDengineVersion | undefined, o: VersionChangeOptions): VersionChange {
+function planUnknown(change: string, from: TDengineVersion | undefined, to: TDengineVersion | undefined,
+    o: VersionChangeOptions): VersionChange {
     const unread = [from === undefined ? "the current image's" : undefined, to === undefined ? "the new image's" : undefined]
         .filter(x => x !== undefined).join(" and ");
     const base = { kind: "unknown" as const, direction: "unknown" as const, from, to };
