@@ -9,20 +9,30 @@
  *    docs/tdengine.md#offline-dnode), fewer dnodes left than a database's replica (`0x0334`,
  *    docs/tdengine.md#database-replicas); a dropped dnode takes its mnode with it
  *    (docs/tdengine.md#drop-dnode-takes-its-mnode).
- * Tests shape the rest through hooks: what a `drop dnode` does (`onDropDnode`), how a dnode in
- * `dropping` progresses, when a leader fails over.
+ * It also lists vgroups (`vgroups`, as a test sets them) and answers `select server_version()` with
+ * `version`. Tests shape the rest through hooks: what a `drop dnode` does (`onDropDnode`), what a
+ * `balance vgroup` does (`onBalanceVgroup`), how a dnode in `dropping` progresses, when a leader fails over.
  */
 import { TdCode, TDengineError } from "../../components/tdengine/errors";
-import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine } from "../../components/tdengine/types";
+import { DatabaseInfo, DnodeInfo, MnodeInfo, TDengine, VgroupInfo } from "../../components/tdengine/types";
 
 export interface FakeTDengineState {
     dnodes: DnodeInfo[];
     mnodes?: MnodeInfo[];
     databases?: DatabaseInfo[];
+    vgroups?: VgroupInfo[];
+    /** What `select server_version()` answers; default 3.3.7.5, the version docs/tdengine.md was recorded on. */
+    version?: string;
 }
 
 /** What a `drop dnode` does: by default it completes at once (the dnode is gone when the call returns). */
 export type DropBehaviour = (td: FakeTDengine, dnodeId: number) => Promise<void>;
+
+/**
+ * What a `balance vgroup` does: by default nothing moves (the call returns OK at once, as TDengine does on a
+ * cluster already balanced); a test that follows replicas onto new dnodes sets its own.
+ */
+export type BalanceBehaviour = (td: FakeTDengine) => Promise<void>;
 
 /** TDengine's texts for the codes the fake answers with (docs/tdengine.md#error-codes). */
 const TEXT: Record<number, string> = {
@@ -39,10 +49,14 @@ export class FakeTDengine implements TDengine {
     dnodes: DnodeInfo[];
     mnodes: MnodeInfo[];
     databases: DatabaseInfo[];
+    vgroups: VgroupInfo[];
+    version: string;
     /** Every statement sent, in order, as TDengine would see it (`drop dnode 5`). Reads are not listed. */
     readonly statements: string[] = [];
     /** Replaces what `drop dnode` does once its checks pass (see {@link dropCompletes}). */
     onDropDnode: DropBehaviour = dropCompletes;
+    /** Replaces what `balance vgroup` does (see {@link BalanceBehaviour}). */
+    onBalanceVgroup: BalanceBehaviour = async () => undefined;
     /** Polls of `show dnodes` a dnode in `dropping` survives before it is gone. */
     dropPollsLeft = new Map<number, number>();
     rootPassword = "taosdata";
@@ -51,6 +65,8 @@ export class FakeTDengine implements TDengine {
         this.dnodes = state.dnodes.map(d => ({ ...d }));
         this.mnodes = (state.mnodes ?? []).map(m => ({ ...m }));
         this.databases = (state.databases ?? []).map(d => ({ ...d }));
+        this.vgroups = structuredClone(state.vgroups ?? []);
+        this.version = state.version ?? "3.3.7.5";
     }
 
     async showDnodes(): Promise<DnodeInfo[]> {
@@ -71,6 +87,14 @@ export class FakeTDengine implements TDengine {
 
     async showDatabases(): Promise<DatabaseInfo[]> {
         return this.databases.map(d => ({ ...d }));
+    }
+
+    async showVgroups(): Promise<VgroupInfo[]> {
+        return structuredClone(this.vgroups);
+    }
+
+    async serverVersion(): Promise<string> {
+        return this.version;
     }
 
     async clusterAlive(): Promise<number> {
@@ -121,6 +145,11 @@ export class FakeTDengine implements TDengine {
             throw refusal(statement, TdCode.OutOfDnodes);
         }
         await this.onDropDnode(this, dnodeId);
+    }
+
+    async balanceVgroup(): Promise<void> {
+        this.statements.push("balance vgroup");
+        await this.onBalanceVgroup(this);
     }
 
     async alterRootPassword(newPassword: string): Promise<void> {
