@@ -1,7 +1,9 @@
 /**
  * The lifecycle's decisions, table-driven over in-memory fakes (tests/fakes): which dnodes a scale-down
- * drops and in what order, what it refuses before changing anything, how it moves an mnode off a leaving
- * dnode, and which PVCs are deleted. No HTTP and no stand-in: each case states a cluster, runs one
+ * drops and in what order, what it refuses before changing anything, how it brings the mnodes to the
+ * smaller cluster's count before any drop (1 below 3 dnodes, 3 from 3 up, docs/tdengine.md#two-mnodes),
+ * how `create mnode` is followed instead of resent (docs/tdengine.md#conflict-transaction), and which PVCs
+ * are deleted. No HTTP and no stand-in: each case states a cluster, runs one
  * function of components/lifecycle, and compares the statements TDengine received and the volumes
  * Kubernetes deleted. The cases follow cockroach-operator's scale and PVC pruner tests (scale down by one
  * and by several, nothing to do, volumes of staying pods never touched, stale volumes of an interrupted
@@ -9,9 +11,10 @@
  */
 import { strict as assert } from "node:assert";
 import { deleteAllVolumes, deleteRemovedVolumes, deleteStaleVolumes } from "../../components/lifecycle/volumes";
-import { createMnode, scaleDown, ScaleDownRefusedError } from "../../components/lifecycle/scale-down";
+import { convergeMnodes, wantedMnodes } from "../../components/lifecycle/mnodes";
+import { scaleDown, ScaleDownRefusedError } from "../../components/lifecycle/scale-down";
 import { dnodeEndpointForOrdinal, pvcNameForOrdinal } from "../../components/names";
-import { TDengineConnectionLostError } from "../../components/tdengine/errors";
+import { TdCode, TDengineConnectionLostError, TDengineError } from "../../components/tdengine/errors";
 import { DatabaseInfo, DnodeInfo, MnodeInfo } from "../../components/tdengine/types";
 import { FakeClusterObjects } from "../fakes/cluster-objects";
 import { dnode, FakeTDengine, mnode } from "../fakes/tdengine";
@@ -25,7 +28,10 @@ interface ClusterSpec {
     ids: number[];
     /** Pod ordinal → status (and note) other than ready. */
     status?: Record<number, { status: string; note?: string }>;
-    /** Pod ordinals holding an mnode; the first is the leader unless `leader` says otherwise. */
+    /**
+     * Pod ordinals holding an mnode; the first is the leader unless `leader` says otherwise. Default: what
+     * the lifecycle leaves on a cluster of this size, the lowest ordinals ({@link wantedMnodes}).
+     */
     mnodes?: number[];
     leader?: number;
     databases?: DatabaseInfo[];
@@ -35,9 +41,12 @@ interface ClusterSpec {
 
 function tdengineOf(spec: ClusterSpec): FakeTDengine {
     const dnodes = spec.ids.map((id, ordinal) => dnode(id, ep(ordinal), spec.status?.[ordinal] ?? {}));
-    const mnodeOrdinals = spec.mnodes ?? [0];
+    const mnodeOrdinals = spec.mnodes ?? Array.from({ length: wantedMnodes(spec.ids.length) }, (_, o) => o);
     const leader = spec.leader ?? mnodeOrdinals[0];
-    const mnodes: MnodeInfo[] = mnodeOrdinals.map(o => mnode(spec.ids[o], ep(o), o === leader ? "leader" : "follower"));
+    // An offline dnode's mnode is offline too (docs/tdengine.md#offline-dnode).
+    const mnodes: MnodeInfo[] = mnodeOrdinals.map(o => spec.status?.[o]?.status === "offline"
+        ? { ...mnode(spec.ids[o], ep(o)), role: "offline", status: "offline" }
+        : mnode(spec.ids[o], ep(o), o === leader ? "leader" : "follower"));
     return new FakeTDengine({ dnodes: [...dnodes, ...(spec.foreign ?? [])], mnodes, databases: spec.databases });
 }
 
@@ -53,17 +62,21 @@ interface ScaleDownCase {
     dropped?: number[];
     /** Pods restarted to hand mnode leadership over. */
     restarted?: number[];
+    /** The mnodes at the end, as `<dnode id> <role>` in id order. */
+    mnodesAfter?: string[];
     /** The refusal's message; the run must change nothing. */
     refused?: RegExp;
 }
 
 const scaleDownCases: ScaleDownCase[] = [
     {
-        name: "drops the leaving dnodes by their ids, highest ordinal first, when ids are not ordinal + 1",
+        name: "drops the leaving dnodes by their ids, highest ordinal first, when ids are not ordinal + 1, " +
+            "once the mnodes are down to the 1 that 2 dnodes want",
         cluster: { ids: [1, 2, 5, 7] },
         replicas: 2,
-        statements: ["drop dnode 7", "drop dnode 5"],
+        statements: ["drop mnode on dnode 5", "drop mnode on dnode 2", "drop dnode 7", "drop dnode 5"],
         dropped: [7, 5],
+        mnodesAfter: ["1 leader"],
     },
     {
         name: "scaling down by one drops only the highest ordinal",
@@ -90,8 +103,9 @@ const scaleDownCases: ScaleDownCase[] = [
         name: "never drops a dnode whose endpoint is not one of this StatefulSet's pods",
         cluster: { ids: [1, 2, 3], foreign: [dnode(9, "other-3.other-taosd.db.svc.cluster.local:6030")] },
         replicas: 2,
-        statements: ["drop dnode 3"],
+        statements: ["drop mnode on dnode 3", "drop mnode on dnode 2", "drop dnode 3"],
         dropped: [3],
+        mnodesAfter: ["1 leader"],
     },
     {
         name: "refuses, sending nothing, when a database's replica exceeds the dnodes that would remain",
@@ -150,11 +164,13 @@ const scaleDownCases: ScaleDownCase[] = [
         dropped: [4],
     },
     {
-        name: "with fewer than 3 mnodes, creates the new mnode before dropping the leaving one",
+        name: "with 2 mnodes (a scale-up stopped between its creates), creates a new mnode before dropping the leaving one, " +
+            "then the third",
         cluster: { ids: [1, 2, 3, 4], mnodes: [0, 3] },
         replicas: 3,
-        statements: ["create mnode on dnode 2", "drop mnode on dnode 4", "drop dnode 4"],
+        statements: ["create mnode on dnode 2", "drop mnode on dnode 4", "create mnode on dnode 3", "drop dnode 4"],
         dropped: [4],
+        mnodesAfter: ["1 leader", "2 follower", "3 follower"],
     },
     {
         name: "when the mnode leader is leaving, restarts its pod so a follower leads before its mnode is dropped",
@@ -170,6 +186,38 @@ const scaleDownCases: ScaleDownCase[] = [
         replicas: 3,
         statements: ["drop mnode on dnode 9", "create mnode on dnode 6", "drop dnode 9"],
         dropped: [9],
+    },
+    {
+        name: "3 → 2: the leaving dnode's mnode and a staying follower's go before the drop; the leader stays, alone",
+        cluster: { ids: [1, 2, 3] },
+        replicas: 2,
+        statements: ["drop mnode on dnode 3", "drop mnode on dnode 2", "drop dnode 3"],
+        dropped: [3],
+        mnodesAfter: ["1 leader"],
+    },
+    {
+        name: "3 → 2 with the leader on the leaving dnode: restarts its pod while 3 mnodes keep a majority, then the same drops",
+        cluster: { ids: [1, 2, 3], leader: 2 },
+        replicas: 2,
+        statements: ["drop mnode on dnode 3", "drop mnode on dnode 2", "drop dnode 3"],
+        restarted: [2],
+        dropped: [3],
+        mnodesAfter: ["1 leader"],
+    },
+    {
+        name: "a drop TDengine refuses after the mnodes went to 1 gives the 3 dnodes their 3 mnodes back",
+        cluster: { ids: [1, 2, 3] },
+        replicas: 2,
+        arrange: td => {
+            td.onDropDnode = async (_fake, id) => {
+                const refusal = { code: TdCode.OutOfDnodes, desc: "Out of dnodes", statement: `drop dnode ${id}`, httpStatus: 200 };
+                throw new TDengineError(refusal);
+            };
+        },
+        statements: [
+            "drop mnode on dnode 3", "drop mnode on dnode 2", "drop dnode 3", "create mnode on dnode 2", "create mnode on dnode 3",
+        ],
+        refused: /^TDengine refused to drop dnode 3 \(pod tdengine-2\): Out of dnodes; .*The StatefulSet was not changed\./,
     },
 ];
 
@@ -200,21 +248,54 @@ describe("scale-down decisions (table over an in-memory TDengine)", () => {
             }
             assert.deepEqual(td.statements, c.statements);
             assert.deepEqual(restarted, c.restarted ?? []);
+            if (c.mnodesAfter !== undefined) {
+                assert.deepEqual([...td.mnodes].sort((a, b) => a.id - b.id).map(m => `${m.id} ${m.role}`), c.mnodesAfter);
+            }
         });
     }
 });
 
-describe("create mnode decisions", () => {
+describe("create mnode decisions (convergeMnodes over an in-memory TDengine)", () => {
+    const options = { addressing, replicas: 3, timeoutMs: 1000, progress: (): void => undefined };
+
     it("treats Mnode already exists as the goal reached (docs/tdengine.md#mnode-already-exists)", async () => {
-        const td = tdengineOf({ ids: [1, 2, 3], mnodes: [0, 1] });
-        await createMnode(td, dnode(2, ep(1)), { mnodeTimeoutMs: 1000, progress: () => undefined });
-        assert.deepEqual(td.statements, ["create mnode on dnode 2"]);
+        const td = tdengineOf({ ids: [1, 2, 3], mnodes: [0] });
+        // An earlier run's create lands between this run's show mnodes and its own create.
+        const create = td.createMnode.bind(td);
+        td.createMnode = async id => {
+            if (id === 2 && !td.mnodes.some(m => m.id === 2)) {
+                td.mnodes.push(mnode(2, ep(1)));
+            }
+            return create(id);
+        };
+        await convergeMnodes(td, options);
+        assert.deepEqual(td.statements, ["create mnode on dnode 2", "create mnode on dnode 3"]);
+        assert.deepEqual(td.mnodes.map(m => m.id), [1, 2, 3]);
     });
 
-    it("lets any other refusal through, e.g. a 4th mnode (docs/tdengine.md#create-mnode)", async () => {
-        const td = tdengineOf({ ids: [1, 2, 3, 4], mnodes: [0, 1, 2] });
-        await assert.rejects(createMnode(td, dnode(4, ep(3)), { mnodeTimeoutMs: 1000, progress: () => undefined }),
-            /The replica of mnode cannot exceed 3 \(code 0x03A9\)/);
+    it("follows a create whose answer was lost in show mnodes instead of sending it again (docs/tdengine.md#conflict-transaction)",
+        async () => {
+            const td = tdengineOf({ ids: [1, 2, 3], mnodes: [0] });
+            const create = td.createMnode.bind(td);
+            td.createMnode = async id => {
+                await create(id);
+                const statement = `create mnode on dnode ${id}`;
+                throw new TDengineConnectionLostError({ url: "http://fake", statement, cause: "socket hang up" });
+            };
+            await convergeMnodes(td, options);
+            assert.deepEqual(td.statements, ["create mnode on dnode 2", "create mnode on dnode 3"]);
+            assert.deepEqual(td.mnodes.map(m => m.id), [1, 2, 3]);
+        });
+
+    it("lets any other refusal through, e.g. a dnode dropped meanwhile (docs/tdengine.md#mnode-already-exists)", async () => {
+        const td = tdengineOf({ ids: [1, 2, 3], mnodes: [0] });
+        const create = td.createMnode.bind(td);
+        td.createMnode = async id => {
+            td.removeDnode(id);
+            return create(id);
+        };
+        await assert.rejects(convergeMnodes(td, options), /Dnode does not exist \(code 0x0331\)/);
+        assert.deepEqual(td.statements, ["create mnode on dnode 2"]);
     });
 });
 
@@ -281,9 +362,9 @@ function volumeFixture(c: VolumeCase): { kube: FakeClusterObjects; dnodes: Dnode
     }
     const podsAtDeletion = new Map<string, number[]>();
     const deleteVolume = kube.deleteVolume.bind(kube);
-    kube.deleteVolume = async name => {
-        podsAtDeletion.set(name, kube.podList.map(p => p.ordinal));
-        await deleteVolume(name);
+    kube.deleteVolume = async volume => {
+        podsAtDeletion.set(volume.name, kube.podList.map(p => p.ordinal));
+        return deleteVolume(volume);
     };
     const dnodes = c.listed.map(o => dnode(o + 1, ep(o)));
     return { kube, dnodes, podsAtDeletion };
