@@ -72,7 +72,8 @@ export function backupBeforeUpgrade(name: string, inputs: BackupInputs, upgrade:
         allowOffline: upgrade?.allowOffline === true,
         unknownVersionChange: upgrade?.unknownVersionChange ?? "feature",
         mode: backupModeOf(upgrade) as BackupRequest["mode"],
-        volumeSize: upgrade?.backupVolumeSize ?? inputs.storageSize,
+        // Resolved, not `??` on the inputs: an Output of undefined (the checked arguments) is not undefined.
+        volumeSize: pulumi.all([upgrade?.backupVolumeSize, inputs.storageSize]).apply(([size, storageSize]) => size ?? storageSize),
         storageClassName: inputs.storageClassName,
         placement: pulumi.output({ nodeSelector: inputs.nodeSelector, tolerations: inputs.tolerations })
             .apply(p => p.nodeSelector === undefined && p.tolerations === undefined ? undefined : JSON.stringify(p)),
@@ -89,7 +90,7 @@ export function backupBeforeUpgrade(name: string, inputs: BackupInputs, upgrade:
     return new command.local.Command(name, {
         create: script.create,
         environment,
-        triggers: [inputs.image, upgrade?.version ?? ""],
+        triggers: [inputs.image, pulumi.output(upgrade?.version).apply(v => v ?? "")],
         // The previous run's output is of no use to the next one, and taosdump's can be long.
         addPreviousOutputInEnv: false,
     }, opts);
