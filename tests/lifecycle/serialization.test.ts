@@ -112,12 +112,15 @@ describe("dynamic providers survive serialization and run in a fresh node proces
     });
 
     it("serializes to a few KB that capture no code of the lifecycle, no environment value, KubeConfig or socket", async () => {
+        // The step before the StatefulSet also carries its check, serialized whole on purpose: TDengine's version
+        // rules, pure, so a preview refuses a forbidden image change without loading any step code (about 10 KB more).
+        const budget = { before: 20_000, after: 8_000 };
         for (const [name, provider] of [["before", beforeStatefulSetProvider], ["after", afterStatefulSetProvider]] as const) {
             const text = fs.readFileSync(await serialize(provider, dir, name), "utf8");
             assert.ok(!text.includes(process.env.HOME ?? "/nonexistent-home"), `${name}: no environment value baked in`);
             assert.ok(!/require\("\.\.?\//.test(text), `${name}: no relative require of a local file`);
             assert.ok(!text.includes("drop dnode") && !text.includes("TDengineRest"), `${name}: the lifecycle's code is loaded, not serialized`);
-            assert.ok(text.length < 8_000, `${name}: ${text.length} characters serialized`);
+            assert.ok(text.length < budget[name], `${name}: ${text.length} characters serialized`);
         }
     });
 
