@@ -64,18 +64,28 @@ export interface LifecycleArgs {
      * has rolled out, in seconds. Default 600.
      */
     readyTimeoutSeconds?: pulumi.Input<number>;
-    rebalanceAfterScaleUp?: boolean;  // default true: `balance vgroup` once new dnodes are ready
+    /** Run `balance vgroup` once new dnodes are ready after a scale-up. Default `true`. */
+    rebalanceAfterScaleUp?: boolean;
 }
 
 /** How image changes are carried out (TDengine's version rules, docs/tdengine.md#version-rules). */
 export interface UpgradeArgs {
-    /** Allow a Feature or Major upgrade (or a Feature downgrade) by stopping every dnode, then starting all on the new image. Default false: such a change is refused at preview. */
+    /**
+     * Allow a Feature or Major upgrade (or a Feature downgrade) by stopping every dnode, then starting all on the
+     * new image. Default false: such a change is refused at preview.
+     */
     allowOffline?: boolean;
     /** The TDengine version `image` runs (e.g. "3.3.7.6"), for digests and custom tags whose tag does not say it. */
     version?: pulumi.Input<string>;
-    /** How a change between versions that cannot be read is treated: "feature" (default, refused unless allowOffline) or "maintenance" (rolled). */
+    /**
+     * How a change between versions that cannot be read is treated: "feature" (default, refused unless
+     * allowOffline) or "maintenance" (rolled).
+     */
     unknownVersionChange?: "feature" | "maintenance";
-    /** taosdump backup of every database before an upgrade: "offline" (default: before every offline upgrade), "always" (before any image change), "never". */
+    /**
+     * taosdump backup of every database before an upgrade: "offline" (default: before every offline upgrade),
+     * "always" (before any image change), "never".
+     */
     backup?: "offline" | "always" | "never";
     /** Size of the backup volume (a Kubernetes quantity). Default: storage.size. */
     backupVolumeSize?: pulumi.Input<string>;
@@ -123,7 +133,10 @@ export interface TDengineClusterArgs {
      * `! @ # $ % ^ & * ( ) - _ + = [ ] { } ; > < ? | ~ , .` (no spaces, quotes, backslashes or colons).
      */
     rootPassword?: pulumi.Input<string>;
-    /** CPU and memory requests and limits of each dnode, checked against the Kubernetes schema (quantities, requests within limits). Default: none. */
+    /**
+     * CPU and memory requests and limits of each dnode, checked against the Kubernetes schema (quantities,
+     * requests within limits). Default: none.
+     */
     resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
     /** Node selector of the pods: label keys to string values. */
     nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
