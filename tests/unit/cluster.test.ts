@@ -296,8 +296,10 @@ describe("TDengineCluster: the objects of TDengine's Kubernetes guide", function
                 assert.equal(i.rebalanceAfterScaleUp, false);
             }
             const defaults = (await deploy("tdengine")).rec.one(AFTER).inputs as Obj;
-            assert.deepEqual([defaults.allowOfflineUpgrade, defaults.unknownVersionChange, defaults.rebalanceAfterScaleUp, defaults.upgradeVersion],
-                [false, "feature", true, undefined]);
+            assert.deepEqual(
+                [defaults.allowOfflineUpgrade, defaults.unknownVersionChange, defaults.rebalanceAfterScaleUp, defaults.upgradeVersion],
+                [false, "feature", true, undefined],
+            );
         });
 
         it("the template hash changes with every pod setting, and not with the replica count or the volume size", async () => {
@@ -362,7 +364,13 @@ describe("TDengineCluster: the objects of TDengine's Kubernetes guide", function
             const rec2 = startRecording();
             let retained: boolean | undefined;
             const cluster = new TDengineCluster("tdengine", { rootPassword: "Unit-Test-Pass-1", retainVolumesOnDestroy: true }, {
-                transformations: [a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; }, rec2.transformation],
+                transformations: [
+                    a => {
+                        if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; }
+                        return undefined;
+                    },
+                    rec2.transformation,
+                ],
             });
             await promiseOf(cluster.namespace);
             assert.equal(retained, true);
