@@ -1,5 +1,5 @@
 /**
- * The seed guide's YAML as pure functions: a checked, defaulted cluster description in, the Kubernetes
+ * The YAML of TDengine's Kubernetes guide as pure functions: a checked, defaulted cluster description in, the Kubernetes
  * objects' metadata and specs out. No Pulumi resources here, so every field can be tested as plain data.
  */
 import { createHash } from "node:crypto";
@@ -55,7 +55,7 @@ const servicePorts: k8s.types.input.core.v1.ServicePort[] = [
 ];
 
 /**
- * The StatefulSet's governing Service. The seed's Service `taosd` is not headless, yet the FQDNs it
+ * The StatefulSet's governing Service. The Kubernetes guide's Service `taosd` is not headless, yet the FQDNs it
  * gives the dnodes (`tdengine-0.taosd.<ns>.svc.cluster.local`) only resolve through a headless one: a
  * ClusterIP Service has no per-pod DNS records. `publishNotReadyAddresses` lets a joining pod resolve
  * pod 0 (and itself) before they pass their readiness probes, which they cannot do until they have joined.
@@ -95,7 +95,7 @@ export function secretMetadata(spec: ClusterSpec): k8s.types.input.meta.v1.Objec
     return metadata(spec, clusterNames(spec.name).secret);
 }
 
-/** A taos.cfg key as the `TAOS_*` variable taosd reads (captures/11: strip TAOS_, camelCase). */
+/** A taos.cfg key as the `TAOS_*` variable taosd reads (strip TAOS_, camelCase: docs/tdengine.md#environment-variables). */
 export function taosEnvName(configKey: string): string {
     return `TAOS_${configKey.replace(/([A-Z])/g, "_$1").toUpperCase()}`;
 }
@@ -107,7 +107,7 @@ function taosEnvValue(value: string | number | boolean): string {
     return String(value);
 }
 
-/** The container's environment, built exactly as the seed builds it, plus the second endpoint. */
+/** The container's environment, built exactly as TDengine's Kubernetes guide builds it, plus the second endpoint. */
 export function dnodeEnv(spec: ClusterSpec, names: ClusterNames = clusterNames(spec.name)): k8s.types.input.core.v1.EnvVar[] {
     const podDomain = `$(SERVICE_NAME).$(STS_NAMESPACE).svc.${spec.clusterDomain}`;
     const env: k8s.types.input.core.v1.EnvVar[] = [
@@ -137,15 +137,15 @@ export function dnodeEnv(spec: ClusterSpec, names: ClusterNames = clusterNames(s
 const taosCheck = { exec: { command: ["taos-check"] } };
 
 /**
- * The seed's probes, with two corrections. Its readiness probe has `timeoutSeconds: 5000`: a hung
+ * The probes of TDengine's Kubernetes guide, with two corrections. Its readiness probe has `timeoutSeconds: 5000`: a hung
  * taos-check would hold a pod "ready" for 83 minutes; 5 s is ample for a check of the pod's own port.
  * Exec probes default to a 1 s timeout, too short for taos-check on a loaded node, so every probe gets
  * the same 5 s (a liveness failure restarts the dnode, and a SIGTERM'd taosd can spin in shutdown for
- * over a minute: captures/21).
+ * over a minute: docs/tdengine.md#sigterm-and-datadir-lock).
  */
 export function dnodeProbes(): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe"> {
     return {
-        // Long on purpose (the seed explains): a dnode back from a long absence is briefly unavailable.
+        // Long on purpose (TDengine's Kubernetes guide explains): a dnode back from a long absence is briefly unavailable.
         startupProbe: { ...taosCheck, failureThreshold: 360, periodSeconds: 10, timeoutSeconds: 5 },
         readinessProbe: { ...taosCheck, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5 },
         livenessProbe: { ...taosCheck, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 5 },

@@ -3,11 +3,11 @@
  * (or back) lives here, so the StatefulSet's env, the PVC clean-up and the lifecycle steps agree.
  */
 
-/** The native port every dnode listens on (`TAOS_SERVER_PORT`), as in the seed. */
+/** The native port every dnode listens on (`TAOS_SERVER_PORT`), as in TDengine's Kubernetes guide. */
 export const NATIVE_PORT = 6030;
 /** taosAdapter's REST port, started by the official image in the same container. */
 export const REST_PORT = 6041;
-/** The volumeClaimTemplate's name, as in the seed: PVCs are `taosdata-<statefulset>-<ordinal>`. */
+/** The volumeClaimTemplate's name, as in TDengine's Kubernetes guide: PVCs are `taosdata-<statefulset>-<ordinal>`. */
 export const DATA_VOLUME = "taosdata";
 /** The name of the StatefulSet's TDengine container. */
 export const TDENGINE_CONTAINER = "tdengine";
@@ -47,7 +47,7 @@ export function podName(a: Pick<DnodeAddressing, "statefulSet">, ordinal: number
     return `${a.statefulSet}-${ordinal}`;
 }
 
-/** The pod's fully qualified name, as the seed builds `TAOS_FQDN`. */
+/** The pod's fully qualified name, as TDengine's Kubernetes guide builds `TAOS_FQDN`. */
 export function dnodeFqdnForOrdinal(a: DnodeAddressing, ordinal: number): string {
     return `${podName(a, ordinal)}.${a.headlessService}.${a.namespace}.svc.${a.clusterDomain}`;
 }
@@ -60,7 +60,7 @@ export function dnodeEndpointForOrdinal(a: DnodeAddressing, ordinal: number): st
 /**
  * The pod ordinal a dnode endpoint belongs to, or undefined when the endpoint is not one of this
  * StatefulSet's pods. Dnodes are matched to pods by endpoint, never by id: ids change when a dnode is
- * dropped and re-added (the seed's tdengine-3 comes back as dnode 5).
+ * dropped and re-added (the Kubernetes guide's tdengine-3 comes back as dnode 5).
  */
 export function ordinalOfDnodeEndpoint(a: DnodeAddressing, endpoint: string): number | undefined {
     const prefix = `${a.statefulSet}-`;

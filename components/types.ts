@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 
-/** The image used when `image` is not set: a pinned TDengine 3.x release (the one our captures come from). */
+/** The image used when `image` is not set: a pinned TDengine 3.x release (the one docs/tdengine.md records). */
 export const DEFAULT_IMAGE = "tdengine/tdengine:3.3.7.5";
 /** TDengine's own default root password; the component warns when a cluster is left with it. */
 export const DEFAULT_ROOT_PASSWORD = "taosdata";
@@ -13,11 +13,11 @@ export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
 export interface StorageArgs {
     /**
      * Size of each dnode's volume, a Kubernetes quantity of at least one whole byte (`"100Gi"`; `"500m"` is
-     * half a byte and refused). Default `"5Gi"` (the seed's). Under 1Gi is warned about.
+     * half a byte and refused). Default `"5Gi"` (as in TDengine's Kubernetes guide). Under 1Gi is warned about.
      */
     size?: pulumi.Input<string>;
     /**
-     * StorageClass of the volumes. Default: the cluster's default StorageClass (the seed names
+     * StorageClass of the volumes. Default: the cluster's default StorageClass (TDengine's Kubernetes guide names
      * `standard`, which only some clusters have). Changing it later does not move existing volumes.
      */
     className?: pulumi.Input<string>;
@@ -35,7 +35,7 @@ export interface ServiceArgs {
 export interface LifecycleArgs {
     /**
      * Run the lifecycle automation. Default `true`. With `false` the component only creates the
-     * Kubernetes objects, like the seed's YAML: creating mnodes, `drop dnode` before a scale-down and
+     * Kubernetes objects, like the YAML of TDengine's Kubernetes guide: creating mnodes, `drop dnode` before a scale-down and
      * deleting PVCs are then yours to do.
      */
     enabled?: boolean;
@@ -64,24 +64,34 @@ export interface LifecycleArgs {
      * has rolled out, in seconds. Default 600.
      */
     readyTimeoutSeconds?: pulumi.Input<number>;
-    rebalanceAfterScaleUp?: boolean;  // default true: `balance vgroup` once new dnodes are ready
+    /** Run `balance vgroup` once new dnodes are ready after a scale-up. Default `true`. */
+    rebalanceAfterScaleUp?: boolean;
 }
 
 /** How image changes are carried out (TDengine's version rules, docs/tdengine.md#version-rules). */
 export interface UpgradeArgs {
-    /** Allow a Feature or Major upgrade (or a Feature downgrade) by stopping every dnode, then starting all on the new image. Default false: such a change is refused at preview. */
+    /**
+     * Allow a Feature or Major upgrade (or a Feature downgrade) by stopping every dnode, then starting all on the
+     * new image. Default false: such a change is refused at preview.
+     */
     allowOffline?: boolean;
     /** The TDengine version `image` runs (e.g. "3.3.7.6"), for digests and custom tags whose tag does not say it. */
     version?: pulumi.Input<string>;
-    /** How a change between versions that cannot be read is treated: "feature" (default, refused unless allowOffline) or "maintenance" (rolled). */
+    /**
+     * How a change between versions that cannot be read is treated: "feature" (default, refused unless
+     * allowOffline) or "maintenance" (rolled).
+     */
     unknownVersionChange?: "feature" | "maintenance";
-    /** taosdump backup of every database before an upgrade: "offline" (default: before every offline upgrade), "always" (before any image change), "never". */
+    /**
+     * taosdump backup of every database before an upgrade: "offline" (default: before every offline upgrade),
+     * "always" (before any image change), "never".
+     */
     backup?: "offline" | "always" | "never";
     /** Size of the backup volume (a Kubernetes quantity). Default: storage.size. */
     backupVolumeSize?: pulumi.Input<string>;
 }
 
-/** The arguments of a {@link TDengineCluster}. Every argument has a default taken from the seed guide. */
+/** The arguments of a {@link TDengineCluster}. Every argument has a default taken from TDengine's Kubernetes guide. */
 export interface TDengineClusterArgs {
     /**
      * Namespace of every object, a DNS-1123 label. Default: the component's resource name. With
@@ -101,11 +111,11 @@ export interface TDengineClusterArgs {
     replicas?: pulumi.Input<number>;
     /** Container image. Default {@link DEFAULT_IMAGE}. */
     image?: pulumi.Input<string>;
-    /** Image pull policy: `Always`, `IfNotPresent` or `Never`. Default `IfNotPresent`, as in the seed. */
+    /** Image pull policy: `Always`, `IfNotPresent` or `Never`. Default `IfNotPresent`, as in TDengine's Kubernetes guide. */
     imagePullPolicy?: pulumi.Input<string>;
     /** Per-dnode persistent storage. */
     storage?: StorageArgs;
-    /** `TZ` of every dnode, an IANA zone spelt exactly (`UTC`). Default `Asia/Shanghai`, the seed's; set it to your own. */
+    /** `TZ` of every dnode, an IANA zone spelt exactly (`UTC`). Default `Asia/Shanghai`, the Kubernetes guide's; set it to your own. */
     timezone?: pulumi.Input<string>;
     /**
      * Any taos.cfg key (camelCase, as in taos.cfg) and its value, passed as a `TAOS_*` environment
@@ -123,7 +133,10 @@ export interface TDengineClusterArgs {
      * `! @ # $ % ^ & * ( ) - _ + = [ ] { } ; > < ? | ~ , .` (no spaces, quotes, backslashes or colons).
      */
     rootPassword?: pulumi.Input<string>;
-    /** CPU and memory requests and limits of each dnode, checked against the Kubernetes schema (quantities, requests within limits). Default: none. */
+    /**
+     * CPU and memory requests and limits of each dnode, checked against the Kubernetes schema (quantities,
+     * requests within limits). Default: none.
+     */
     resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
     /** Node selector of the pods: label keys to string values. */
     nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -131,7 +144,7 @@ export interface TDengineClusterArgs {
     tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
     /**
      * Affinity of the pods. Default: a preferred anti-affinity that spreads dnodes across nodes (the
-     * seed's own output shows two dnodes on one node). Setting this replaces the default.
+     * Kubernetes guide's own output shows two dnodes on one node). Setting this replaces the default.
      */
     affinity?: pulumi.Input<k8s.types.input.core.v1.Affinity>;
     /** The client Service. */
@@ -140,7 +153,7 @@ export interface TDengineClusterArgs {
     clusterDomain?: pulumi.Input<string>;
     /**
      * Keep the data volumes (PVCs) when the component is destroyed. Default `false`: `pulumi destroy`
-     * deletes them, as the seed's clean-up does. Volumes of dnodes removed by a scale-down are always
+     * deletes them, as the Kubernetes guide's clean-up does. Volumes of dnodes removed by a scale-down are always
      * deleted, because a dropped dnode can never rejoin with its old data. `true` or `false` only, written
      * in the program: the string `"true"` is refused, not read as false.
      */

@@ -105,7 +105,9 @@ export function checkArgs(resourceName: string, args: unknown, parent?: pulumi.R
         throwIfAny(resourceName, claim(owner, resourceName, view));
     }
 
-    const gate = deferred.length === 0 ? pulumi.output(true) : checkWhenKnown(resourceName, args as Record<string, unknown>, deferred, owner, warned);
+    const gate = deferred.length === 0
+        ? pulumi.output(true)
+        : checkWhenKnown(resourceName, args as Record<string, unknown>, deferred, owner, warned);
     return defaulted(resourceName, gate, (args ?? {}) as TDengineClusterArgs);
 }
 

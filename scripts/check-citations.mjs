@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Fails when a file under components/ or tests/ points outside the repository for a TDengine fact
-// (`captures/NN`, `/work/shared`) or cites a `docs/tdengine.md#anchor` that is not a section there.
-// Usage: node scripts/check-citations.mjs [dir-or-file ...]   (default: components tests)
+// Fails when the code, tests, README, docs or stacks point outside the repository for a TDengine fact
+// (`captures/NN`, `/work/shared`) or cite a `docs/tdengine.md#anchor` that is not a section there.
+// Usage: node scripts/check-citations.mjs [dir-or-file ...]   (default: DEFAULT_PATHS)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const DOC = "docs/tdengine.md";
 const SOURCE = /\.(ts|js|mjs|cjs|json|sh|md|ya?ml)$/;
+/** Everything a clone's reader sees, except this script and its test, which name the patterns they look for. */
+const DEFAULT_PATHS = ["index.ts", "components", "tests", "README.md", "docs", "stacks", "Pulumi.yaml"];
 
 /** GitHub's heading anchor: lower-case, punctuation dropped (letters, digits, `-`, `_` and spaces kept), spaces to `-`. */
 export function githubSlug(heading) {
@@ -66,7 +68,7 @@ export function check(dirs, base = root) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-    const dirs = process.argv.length > 2 ? process.argv.slice(2) : ["components", "tests"];
+    const dirs = process.argv.length > 2 ? process.argv.slice(2) : DEFAULT_PATHS;
     const problems = check(dirs);
     for (const p of problems) console.error(p);
     if (problems.length > 0) {

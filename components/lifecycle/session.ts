@@ -109,8 +109,8 @@ export interface ConnectOptions {
 
 /**
  * Logs in with the wanted password; when TDengine refuses it but accepts a previous one, rotates it with
- * `alter user root pass` (the image applies TAOS_ROOT_PASSWORD only on the first start, captures/09 shows
- * the old password refused afterwards), so TDengine, the Secret and the steps agree again.
+ * `alter user root pass` (the image applies TAOS_ROOT_PASSWORD only on the first start, and docs/tdengine.md#alter-user-pass
+ * shows the old password refused afterwards), so TDengine, the Secret and the steps agree again.
  */
 export async function connectTDengine(o: ConnectOptions): Promise<TDengine> {
     const client = (password: string): TDengineRest => new TDengineRest({

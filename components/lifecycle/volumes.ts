@@ -1,8 +1,8 @@
 /**
- * The data volumes (PVCs) of pods that are gone. The seed says to delete a removed pod's PVC by hand,
+ * The data volumes (PVCs) of pods that are gone. TDengine's Kubernetes guide says to delete a removed pod's PVC by hand,
  * "otherwise the next scale-up reuses the old data and cannot join the cluster": a dropped dnode restarted
  * on its old volume runs for ever, answers on its port, passes `taos --check`, and is no member of the
- * cluster (captures/18). A PVC is deleted only when its pod is gone and TDengine no longer lists its dnode:
+ * cluster (docs/tdengine.md#dropped-dnode-returns). A PVC is deleted only when its pod is gone and TDengine no longer lists its dnode:
  * a dnode still listed holds data that was never moved away.
  */
 import { ClearError } from "../errors";
@@ -61,7 +61,7 @@ export async function deleteRemovedVolumes(kube: ClusterObjects, dnodes: DnodeIn
     return deleted;
 }
 
-/** On destroy, once the StatefulSet is gone: every data PVC of the cluster, as the seed's clean-up does. */
+/** On destroy, once the StatefulSet is gone: every data PVC of the cluster, as the clean-up in TDengine's Kubernetes guide does. */
 export async function deleteAllVolumes(kube: ClusterObjects, progress: Progress): Promise<string[]> {
     const deleted: string[] = [];
     for (const volume of await kube.dataVolumes()) {

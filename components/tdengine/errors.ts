@@ -8,13 +8,13 @@ import { ClearError } from "../errors";
 
 /**
  * TDengine error codes as taosAdapter's REST API returns them: only the low 16 bits of TDengine's code
- * (`Mnode already exists [0x800003A0]` in the CLI is `{"code":928}` over REST). Values from the captures of
- * TDengine 3.3.7.5 and TDengine's error-code reference.
+ * (`Mnode already exists [0x800003A0]` in the CLI is `{"code":928}` over REST). Values as a real TDengine
+ * 3.3.7.5 returned them, or from TDengine's source: docs/tdengine.md#error-codes.
  */
 export const TdCode = {
     /** `Unable to establish connection`: taosAdapter could not reach taosd. */
     NetworkUnavailable: 0x000b,
-    /** `Dnode does not exist`, also for `drop dnode '<endpoint>'` (captures/07). */
+    /** `Dnode does not exist`, also for `drop dnode '<endpoint>'` (docs/tdengine.md#drop-dnode). */
     DnodeNotExist: 0x0331,
     /** `Out of dnodes`: a drop would leave a database with fewer dnodes than its replica count. */
     OutOfDnodes: 0x0334,

@@ -1,15 +1,16 @@
 /**
- * The SQL text of every statement the lifecycle sends, in TDengine 3.3.7.5's own words (captures/02, 07,
- * 09, 13, 14). Values are validated here, never escaped: an id is a positive integer and a password uses
- * TDengine's documented character set, so nothing can change a statement's meaning.
+ * The SQL text of every statement the lifecycle sends, in TDengine 3.3.7.5's own words: docs/tdengine.md#joining-dnodes,
+ * docs/tdengine.md#create-mnode, docs/tdengine.md#drop-dnode, docs/tdengine.md#alter-user-pass, docs/tdengine.md#system-tables.
+ * Values are validated here, never escaped: an id is a positive integer and a password uses TDengine's documented character
+ * set, so nothing can change a statement's meaning.
  */
 import { PASSWORD_RULE, passwordProblem } from "./password";
 
 export const SHOW_DNODES = "show dnodes";
 export const SHOW_MNODES = "show mnodes";
-/** `replica` is a reserved word: unquoted it is a syntax error (captures/13). */
+/** `replica` is a reserved word: unquoted it is a syntax error (docs/tdengine.md#system-tables). */
 export const SELECT_DATABASE_REPLICAS = "select name, `replica` from information_schema.ins_databases";
-/** One row, column `status`: 1 whole, 2 partly available, 0 unavailable (captures/13). */
+/** One row, column `status`: 1 whole, 2 partly available, 0 unavailable (docs/tdengine.md#system-tables). */
 export const SHOW_CLUSTER_ALIVE = "show cluster alive";
 /**
  * Each vgroup with up to four replicas' dnode and status (docs/tdengine.md#system-tables); unused replica
@@ -38,14 +39,14 @@ export function dropMnodeSql(dnodeId: number): string {
 }
 
 /**
- * `drop dnode <id>`: by numeric id, because the endpoint form fails in 3.3.7.5 (captures/07).
+ * `drop dnode <id>`: by numeric id, because the endpoint form fails in 3.3.7.5 (docs/tdengine.md#drop-dnode).
  * Never `force` or `unsafe`.
  */
 export function dropDnodeSql(dnodeId: number): string {
     return `drop dnode ${checkDnodeId(dnodeId)}`;
 }
 
-/** `alter user <user> pass '<password>'` (captures/09), after {@link checkNewPassword}. */
+/** `alter user <user> pass '<password>'` (docs/tdengine.md#alter-user-pass), after {@link checkNewPassword}. */
 export function alterPasswordSql(user: string, password: string): string {
     checkUserName(user);
     checkNewPassword(password);

@@ -215,7 +215,9 @@ export function walkArguments(ctx: Context, args: unknown, deferred: Deferred[])
     return walkGroup(ctx, ARGUMENTS, args, [], deferred, "args") ?? {};
 }
 
-function walkGroup(ctx: Context, spec: Group, value: unknown, path: string[], deferred: Deferred[], label: string): Record<string, unknown> | undefined {
+function walkGroup(
+    ctx: Context, spec: Group, value: unknown, path: string[], deferred: Deferred[], label: string,
+): Record<string, unknown> | undefined {
     if (isEventual(value)) {
         fail(ctx, label, value, "must be an object written in the program, not an Output or Promise", `${spec.fix} Only the values inside it may be Outputs.`);
         return undefined;
@@ -330,7 +332,9 @@ export function checkAcrossArguments(ctx: Context, view: Record<string, unknown>
     if (namespace !== undefined && clusterDomain !== undefined && replicas !== undefined && ctx.problems.length === 0) {
         const names = clusterNames(ctx.resourceName);
         const longest = dnodeEndpointForOrdinal(
-            { namespace, clusterDomain, statefulSet: names.statefulSet, headlessService: names.headlessService }, Math.max(replicas - 1, 0));
+            { namespace, clusterDomain, statefulSet: names.statefulSet, headlessService: names.headlessService },
+            Math.max(replicas - 1, 0),
+        );
         if (longest.length > MAX_ENDPOINT_LENGTH) {
             ctx.problems.push({
                 path: "the resource name and namespace",

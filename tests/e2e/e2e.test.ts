@@ -338,7 +338,8 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
                 if (e.kind === "dnode.offline" && dnodeEndpoint) { ready.set(dnodeEndpoint, false); }
                 if (e.kind === "process.stopped" && e.at >= since) {
                     const endpoint = e.detail.split(" ")[0];
-                    seen.push({ endpoint, leaderless: [...leaderless], notReady: [...ready].filter(([ep, r]) => !r && ep !== endpoint).map(([ep]) => ep) });
+                    const notReady = [...ready].filter(([ep, r]) => !r && ep !== endpoint).map(([ep]) => ep);
+                    seen.push({ endpoint, leaderless: [...leaderless], notReady });
                 }
             }
             return seen;

@@ -72,7 +72,9 @@ describe("the lifecycle's Kubernetes objects against the fake API server", funct
                 kube.createVolume(2);
                 return volumes;
             };
-            const deleted = await deleteRemovedVolumes(racing, [], { addressing, replicas: 2, timeoutMs: 5_000, progress: m => progress.push(m) });
+            const deleted = await deleteRemovedVolumes(racing, [], {
+                addressing, replicas: 2, timeoutMs: 5_000, progress: m => progress.push(m),
+            });
             assert.deepEqual(deleted, []);
             assert.equal(kube.volumes.has(2), true);
             assert.ok(progress.some(l => /^kept PVC taosdata-tdengine-2: it changed since it was listed/.test(l)), progress.join("\n"));

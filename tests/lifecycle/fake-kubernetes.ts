@@ -86,7 +86,7 @@ export class FakeKubernetes {
     /**
      * `restartDelayMs`: how long a deleted pod takes to run again. A real one takes many seconds
      * (grace period, scheduling, start-up), longer than TDengine takes to notice a dead dnode (4 s) and
-     * elect a new mnode leader (5 s, captures/08); the default keeps that order at timeScale 0.01.
+     * elect a new mnode leader (5 s, docs/tdengine.md#mnode-leader-failover); the default keeps that order at timeScale 0.01.
      */
     constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string,
         readonly restartDelayMs = 200) { }
@@ -165,7 +165,7 @@ export class FakeKubernetes {
             volume = this.createVolume(ordinal);
         }
         const listed = this.standin.state().dnodes.some(d => d.endpoint === endpoint);
-        // The image's entrypoint starts taosd on whatever the volume holds (captures/18 for a dropped dnode's data).
+        // The image's entrypoint starts taosd on whatever the volume holds (docs/tdengine.md#dropped-dnode-returns for a dropped dnode's data).
         const data = volume.dataOf === undefined ? "fresh" : listed ? "own" : "dropped";
         this.standin.startDnode(endpoint, { data, version: versionOfImage(this.podTemplate.image)?.text });
         volume.dataOf = endpoint;

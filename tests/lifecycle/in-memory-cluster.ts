@@ -76,7 +76,10 @@ export class InMemoryCluster implements ClusterObjects {
     readonly stuck = new Set<number>();
     private mnodeLeaderDnode = 1;
 
-    constructor(readonly addressing: DnodeAddressing, o: { replicas: number; image: string; vgroups?: { database: string; dnodes: number[] }[] }) {
+    constructor(
+        readonly addressing: DnodeAddressing,
+        o: { replicas: number; image: string; vgroups?: { database: string; dnodes: number[] }[] },
+    ) {
         this.replicas = o.replicas;
         this.image = o.image;
         for (let i = 0; i < o.replicas; i++) {
@@ -213,11 +216,18 @@ export class InMemoryCluster implements ClusterObjects {
 
     async showDatabases(): Promise<DatabaseInfo[]> {
         const names = [...new Set(this.vgroups.map(v => v.database))];
-        return names.map(name => ({ name, replica: Math.max(...this.vgroups.filter(v => v.database === name).map(v => v.replicas.length)) }));
+        return names.map(name => ({
+            name,
+            replica: Math.max(...this.vgroups.filter(v => v.database === name).map(v => v.replicas.length)),
+        }));
     }
 
     async showVgroups(): Promise<VgroupInfo[]> {
-        return this.vgroups.map(v => ({ id: v.id, database: v.database, replicas: v.replicas.map(r => ({ dnodeId: r.dnodeId, status: r.status })) }));
+        return this.vgroups.map(v => ({
+            id: v.id,
+            database: v.database,
+            replicas: v.replicas.map(r => ({ dnodeId: r.dnodeId, status: r.status })),
+        }));
     }
 
     /** Moves replicas from the fullest dnode to the emptiest until they differ by at most one. */
@@ -253,7 +263,8 @@ export class InMemoryCluster implements ClusterObjects {
                 continue;
             }
             // OrderedReady: a pod is (re)created only once every lower ordinal is Ready.
-            if (!pod.running && pod.createAt !== undefined && this.tick >= pod.createAt && ordinals.filter(o => o < ordinal).every(o => this.podReady(o))) {
+            const lowerReady = ordinals.filter(o => o < ordinal).every(o => this.podReady(o));
+            if (!pod.running && pod.createAt !== undefined && this.tick >= pod.createAt && lowerReady) {
                 pod.running = true;
                 pod.revision = this.updateRevision;
                 pod.image = this.image;

@@ -1,6 +1,6 @@
 /**
  * The lifecycle providers (create/diff/update/delete) against the TDengine stand-in (tests/standin, each
- * behaviour citing its capture of a real TDengine 3.3.7.5) and a fake Kubernetes API, driven in the
+ * behaviour citing the docs/tdengine.md section it reproduces) and a fake Kubernetes API, driven in the
  * engine's order around the StatefulSet (tests/lifecycle/engine.ts).
  */
 import { strict as assert } from "node:assert";
@@ -89,7 +89,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.deepEqual(await mnodeEndpoints(s), [endpoint(0), endpoint(1), endpoint(2)]);
     });
 
-    it("3 → 4: the 4th dnode joins and no 4th mnode is created (at most 3: captures/14)", async () => {
+    it("3 → 4: the 4th dnode joins and no 4th mnode is created (at most 3: docs/tdengine.md#create-mnode)", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(3));
         await s.engine.up(s.inputs(4));
@@ -155,7 +155,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.ok(at(`drop mnode on dnode ${ids.get(endpoint(3))}`) >= 0, order.join(" | "));
         assert.ok(at(`drop mnode on dnode ${ids.get(endpoint(3))}`) < at(`create mnode on dnode ${ids.get(endpoint(2))}`), order.join(" | "));
         assert.ok(at(`create mnode on dnode ${ids.get(endpoint(2))}`) < at(`drop dnode ${ids.get(endpoint(3))}`), order.join(" | "));
-        // The new mnode served (follower: captures/14) before the long drop began.
+        // The new mnode served (follower: docs/tdengine.md#create-mnode) before the long drop began.
         const events = s.standin.events();
         const served = events.filter(e => e.kind === "mnode.role" && e.detail.includes(endpoint(2)) && e.detail.endsWith("follower")).pop();
         const dropSent = events.find(e => e.kind === "sql" && e.detail === `drop dnode ${ids.get(endpoint(3))}`);
@@ -168,7 +168,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
     it("a leaving dnode holding the mnode leader: its pod is restarted so a follower leads, then it is dropped", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(3));
-        // Pod 0 restarts: the highest-id follower (pod 2's dnode) becomes leader (captures/08).
+        // Pod 0 restarts: the highest-id follower (pod 2's dnode) becomes leader (docs/tdengine.md#mnode-leader-failover).
         s.kube.deletePod(0);
         await waitUntil("pod 2's mnode to lead", async () => (await s.sql.showMnodes()).some(m => m.endpoint === endpoint(2) && m.role === "leader"));
         s.kube.startPod(0);
@@ -184,7 +184,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.deepEqual((await s.sql.showDnodes()).map(d => d.endpoint), [endpoint(0), endpoint(1)]);
     });
 
-    it("a leaving dnode that is offline: refused (never force/unsafe: captures/19), nothing dropped", async () => {
+    it("a leaving dnode that is offline: refused (never force/unsafe: docs/tdengine.md#offline-dnode), nothing dropped", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(4));
         s.standin.stopDnode(endpoint(3)); // its taosd dies; the pod is still there
@@ -220,7 +220,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         await s.engine.up(s.inputs(4));
         const back = (await s.sql.showDnodes()).find(d => d.endpoint === endpoint(3));
         assert.ok(back);
-        assert.equal(back.id, 5, "the seed guide's tdengine-3 comes back as dnode 5");
+        assert.equal(back.id, 5, "the Kubernetes guide's tdengine-3 comes back as dnode 5");
         await s.engine.up(s.inputs(3));
         assert.deepEqual(sqlEvents(s, "drop dnode"), ["drop dnode 4", "drop dnode 5"]);
     });
@@ -253,7 +253,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         const podCreated = s.kube.events.filter(e => e.kind === "pod.created" && e.detail === "tdengine-3").map(e => e.at).pop() ?? -1;
         assert.ok(pvcDeleted <= podCreated, "stale PVC deleted before the pod was created again");
         const back = (await s.sql.showDnodes()).find(d => d.endpoint === endpoint(3));
-        assert.equal(back?.status, "ready", "the pod joined as a new dnode on a fresh volume (not a zombie: captures/18)");
+        assert.equal(back?.status, "ready", "the pod joined as a new dnode on a fresh volume (not a zombie: docs/tdengine.md#dropped-dnode-returns)");
     });
 
     it("TDengine unreachable: an error that says what was tried, and the StatefulSet is left as it was", async () => {
@@ -284,7 +284,7 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.deepEqual(sqlEvents(s, "drop"), []);
     });
 
-    it("a changed rootPassword is rotated with `alter user root pass` using the previous one (captures/09)", async () => {
+    it("a changed rootPassword is rotated with `alter user root pass` using the previous one (docs/tdengine.md#alter-user-pass)", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(3));
         const next = "Td-Rotated-8";

@@ -76,7 +76,10 @@ describe("upgrades and configuration changes through the lifecycle steps (stand-
             assert.deepEqual(d.leaderless, [], `no vgroup without a leader when ${d.pod} was deleted`);
             assert.deepEqual(d.notReady, [], `every dnode ready when ${d.pod} was deleted`);
         }
-        assert.deepEqual([...s.kube.podRevisions.values()].map(r => [r.revision, r.image]), [0, 1, 2].map(() => [s.kube.updateRevision, V6]));
+        assert.deepEqual(
+            [...s.kube.podRevisions.values()].map(r => [r.revision, r.image]),
+            [0, 1, 2].map(() => [s.kube.updateRevision, V6]),
+        );
         assert.equal(await s.sql.clusterAlive(), 1);
         assert.ok((await s.sql.showVgroups()).every(v => v.replicas.some(r => r.status === "leader")));
         assert.deepEqual((result.after?.dnodes as Array<{ status: string }>).map(d => d.status), ["ready", "ready", "ready"]);
@@ -137,7 +140,8 @@ describe("upgrades and configuration changes through the lifecycle steps (stand-
         await s.engine.up(s.inputs(5));
         assert.deepEqual(sqlEvents(s, "balance vgroup"), ["balance vgroup"]);
         const dnodes = await s.sql.showDnodes();
-        const joined = dnodes.filter(d => d.endpoint === dnodeEndpointForOrdinal(addressing, 3) || d.endpoint === dnodeEndpointForOrdinal(addressing, 4));
+        const added = [dnodeEndpointForOrdinal(addressing, 3), dnodeEndpointForOrdinal(addressing, 4)];
+        const joined = dnodes.filter(d => added.includes(d.endpoint));
         assert.ok(joined.length === 2 && joined.every(d => d.vnodes > 0), JSON.stringify(dnodes));
         assert.match(s.engine.progress.join("\n"), /balance vgroup done: vnodes dnode 1: \d+, .*dnode 5: [1-9]/);
         await s.engine.up(s.inputs(5, { readyTimeoutSeconds: 31 }));

@@ -14,7 +14,7 @@ describe("TDengine stand-in: mnode majority and mnode transactions", function ()
     this.timeout(20_000);
     let standin: TDengineStandin;
     let td: TDengineRest;
-    /** A client that gives up quickly: a held request must time out, as the capture's 6 s client did. */
+    /** A client that gives up quickly: a held request must time out, as the 6 s client of docs/tdengine.md#two-mnodes did. */
     let impatient: TDengineRest;
 
     async function boot(dnodes: number, timeScale = 0.01): Promise<void> {

@@ -49,7 +49,7 @@ describe("docs/tdengine.md and its citations", () => {
                 "// docs/tdengine.md#drop-dnode: fine",
                 `// ${"captures"}/07: not in a clone`,
                 `// see ${"/work"}/shared/tdengine`,
-                "// docs/tdengine.md#no-such-section",
+                `// docs/tdengine.md#${"no-such-section"}`,
             ].join("\n"));
             const problems = citations.check(["src"], base);
             assert.equal(problems.length, 3, problems.join("\n"));

@@ -43,7 +43,7 @@ function envOf(rec: Recorder): Map<string, Obj> {
     return new Map((container(rec).env as Obj[]).map(e => [e.name as string, e]));
 }
 
-describe("TDengineCluster: the seed guide's objects", function () {
+describe("TDengineCluster: the objects of TDengine's Kubernetes guide", function () {
     before(() => installMocks());
 
     it("registers a Namespace, a Secret, a headless and a client Service, a PodDisruptionBudget and a StatefulSet, all children of the component", async () => {
@@ -95,7 +95,7 @@ describe("TDengineCluster: the seed guide's objects", function () {
         assert.deepEqual(lb.metadata.annotations, { "lb.example/internal": "true" });
     });
 
-    it("builds the container env exactly as the seed does, in the seed's order", async () => {
+    it("builds the container env exactly as TDengine's Kubernetes guide does, in its order", async () => {
         const { rec } = await deploy("tdengine", { namespace: "tdengine-test", timezone: "Asia/Shanghai" });
         const env = container(rec).env as Obj[];
         assert.deepEqual(env.map(e => e.name), [
@@ -156,23 +156,23 @@ describe("TDengineCluster: the seed guide's objects", function () {
         assert.ok(warnings.some(w => w.includes("no rootPassword given")), warnings.join("\n"));
     });
 
-    it("passes taosConfig keys as TAOS_* variables (strip TAOS_, camelCase: captures/11-taosd-env-vars.txt)", async () => {
+    it("passes taosConfig keys as TAOS_* variables (strip TAOS_, camelCase: docs/tdengine.md#environment-variables)", async () => {
         const env = envOf((await deploy("tdengine", { taosConfig: { supportVnodes: 32, numOfMnodeReadThreads: 2, monitor: true } })).rec);
         assert.equal(env.get("TAOS_SUPPORT_VNODES")?.value, "32");
         assert.equal(env.get("TAOS_NUM_OF_MNODE_READ_THREADS")?.value, "2");
         assert.equal(env.get("TAOS_MONITOR")?.value, "1");
     });
 
-    it("keeps the seed's startupProbe and liveness probe and fixes the readiness timeout", async () => {
+    it("keeps the Kubernetes guide's startupProbe and liveness probe and fixes the readiness timeout", async () => {
         const c = container((await deploy("tdengine")).rec);
         assert.deepEqual(c.startupProbe, { exec: { command: ["taos-check"] }, failureThreshold: 360, periodSeconds: 10, timeoutSeconds: 5 });
         assert.deepEqual(c.livenessProbe, { exec: { command: ["taos-check"] }, initialDelaySeconds: 15, periodSeconds: 20, timeoutSeconds: 5 });
         assert.deepEqual(c.readinessProbe.exec, { command: ["taos-check"] });
         assert.equal(c.readinessProbe.initialDelaySeconds, 5);
-        assert.ok(c.readinessProbe.timeoutSeconds <= 10, "the seed's 5000 s readiness timeout is fixed");
+        assert.ok(c.readinessProbe.timeoutSeconds <= 10, "the Kubernetes guide's 5000 s readiness timeout is fixed");
     });
 
-    it("gives each pod one ReadWriteOnce PVC, mounted at /var/lib/taos, of the seed's 5Gi by default", async () => {
+    it("gives each pod one ReadWriteOnce PVC, mounted at /var/lib/taos, of the Kubernetes guide's 5Gi by default", async () => {
         const { rec } = await deploy("tdengine");
         const sts = rec.one(STS).inputs as Obj;
         assert.deepEqual(sts.spec.volumeClaimTemplates, [{
@@ -296,8 +296,10 @@ describe("TDengineCluster: the seed guide's objects", function () {
                 assert.equal(i.rebalanceAfterScaleUp, false);
             }
             const defaults = (await deploy("tdengine")).rec.one(AFTER).inputs as Obj;
-            assert.deepEqual([defaults.allowOfflineUpgrade, defaults.unknownVersionChange, defaults.rebalanceAfterScaleUp, defaults.upgradeVersion],
-                [false, "feature", true, undefined]);
+            assert.deepEqual(
+                [defaults.allowOfflineUpgrade, defaults.unknownVersionChange, defaults.rebalanceAfterScaleUp, defaults.upgradeVersion],
+                [false, "feature", true, undefined],
+            );
         });
 
         it("the template hash changes with every pod setting, and not with the replica count or the volume size", async () => {
@@ -362,7 +364,13 @@ describe("TDengineCluster: the seed guide's objects", function () {
             const rec2 = startRecording();
             let retained: boolean | undefined;
             const cluster = new TDengineCluster("tdengine", { rootPassword: "Unit-Test-Pass-1", retainVolumesOnDestroy: true }, {
-                transformations: [a => { if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; } return undefined; }, rec2.transformation],
+                transformations: [
+                    a => {
+                        if (a.type === NAMESPACE) { retained = a.opts.retainOnDelete; }
+                        return undefined;
+                    },
+                    rec2.transformation,
+                ],
             });
             await promiseOf(cluster.namespace);
             assert.equal(retained, true);

@@ -1,7 +1,7 @@
 /**
  * TDengineRest against a local stand-in for taosAdapter (127.0.0.1, ephemeral port) that answers with
- * canned bodies in taosAdapter's REST shape. Values come from the captures of a real TDengine 3.3.7.5
- * (cited per case; taken with the CLI, whose table columns are REST's `column_meta` names). The column
+ * canned bodies in taosAdapter's REST shape. Values come from a real TDengine 3.3.7.5 as
+ * docs/tdengine.md records it (cited per case; taken with the CLI, whose table columns are REST's `column_meta` names). The column
  * types and lengths in `column_meta` and the RFC 3339 timestamps are REST's format, not captured values;
  * the client reads neither.
  *
@@ -123,7 +123,7 @@ function tdError(code: number, desc: string, status = 200): Reply {
 }
 
 
-/** captures/19-offline-dnode.txt: `show dnodes` with dnode 6 stopped. */
+/** docs/tdengine.md#offline-dnode: `show dnodes` with dnode 6 stopped. */
 const DNODES_WITH_ONE_OFFLINE: unknown[][] = [
     [1, "localhost:6030", 7, 16, "ready", "2026-11-28T15:47:46.729Z", "2026-11-28T15:47:46.695Z", ""],
     [2, "localhost:6130", 6, 16, "ready", "2026-11-28T15:47:53.073Z", "2026-11-28T15:47:46.685Z", ""],
@@ -142,13 +142,13 @@ function reordered(columns: readonly Meta[], data: unknown[][], order: string[],
 }
 
 
-/** captures/14-mnodes.txt poller at +1.50 s: a new mnode right after `create mnode`. */
+/** docs/tdengine.md#create-mnode, polled at +1.50 s: a new mnode right after `create mnode`. */
 const MNODES_ONE_CREATING: unknown[][] = [
     [1, "localhost:6030", "leader", "ready", "2026-11-28T15:47:46.730Z", "2026-11-28T15:47:46.724Z"],
     [2, "localhost:6130", "offline", "creating", "2026-11-28T15:49:09.626Z", "1970-01-01T00:00:00.000Z"],
 ];
 
-/** captures/13-system-tables.txt: ``select name, `replica` from information_schema.ins_databases``. */
+/** docs/tdengine.md#system-tables: ``select name, `replica` from information_schema.ins_databases``. */
 const DATABASE_REPLICAS = ok(
     [
         ["name", "VARCHAR", 64],
@@ -162,7 +162,7 @@ const DATABASE_REPLICAS = ok(
     ],
 );
 
-/** captures/13-system-tables.txt addendum: `show cluster alive` with dnode 3 stopped. */
+/** docs/tdengine.md#system-tables: `show cluster alive` with dnode 3 stopped. */
 const CLUSTER_PARTLY_ALIVE = ok([["status", "INT", 4]], [[2]]);
 
 const VGROUP_COLUMNS: Meta[] = [1, 2, 3, 4].reduce<Meta[]>(
@@ -325,7 +325,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.equal(s.received[0].path, "/proxy/rest/sql");
         });
 
-        it("sends exactly the statements TDengine expects, ids by number (captures/07, 14)", async () => {
+        it("sends exactly the statements TDengine expects, ids by number (docs/tdengine.md#drop-dnode, docs/tdengine.md#create-mnode)", async () => {
             const s = await serve(() => AFFECTED_ROWS_0);
             const td = client(s.url);
 
@@ -361,7 +361,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
     });
 
     describe("TDengine's refusals", () => {
-        it("an error body is a TDengineError with TDengine's code and desc (captures/07: Out of dnodes)", async () => {
+        it("an error body is a TDengineError with TDengine's code and desc (Out of dnodes: docs/tdengine.md#database-replicas)", async () => {
             const s = await serve(() => tdError(0x0334, "Out of dnodes"));
 
             const err = await caught(client(s.url).dropDnode(3), TDengineError);
@@ -373,7 +373,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.equal(s.received.length, 1);
         });
 
-        it("`Mnode already exists` is recognisable by its code (captures/04)", async () => {
+        it("`Mnode already exists` is recognisable by its code (docs/tdengine.md#mnode-already-exists)", async () => {
             const s = await serve(() => tdError(928, "Mnode already exists"));
 
             const err = await caught(client(s.url).createMnode(2), TDengineError);
@@ -383,7 +383,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             assert.ok(!isCode(new Error("Mnode already exists"), TdCode.MnodeAlreadyExists));
         });
 
-        it("the other codes the lifecycle matches keep their values (captures/04, 07, 14, 19)", async () => {
+        it("the other codes the lifecycle matches keep their values (docs/tdengine.md#error-codes)", async () => {
             const cases: [number, string, number][] = [
                 [0x03a9, "The replica of mnode cannot exceed 3", TdCode.TooManyMnodes],
                 [0x0331, "Dnode does not exist", TdCode.DnodeNotExist],
@@ -439,7 +439,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
             });
         }
 
-        it("an unknown user (captures/20: Invalid user) is a TDengineAuthError too", async () => {
+        it("an unknown user (Invalid user: docs/tdengine.md#auth-errors) is a TDengineAuthError too", async () => {
             const s = await serve(() => tdError(849, "Invalid user"));
 
             const err = await caught(client(s.url, { user: "nosuchuser" }).showDnodes(), TDengineAuthError);
@@ -660,7 +660,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
     });
 
     describe("alterRootPassword", () => {
-        it("sends `alter user root pass '...'` and then logs in with the new password (captures/09)", async () => {
+        it("sends `alter user root pass '...'` and then logs in with the new password (docs/tdengine.md#alter-user-pass)", async () => {
             const s = await serve((req) => (req.sql.startsWith("alter") ? AFFECTED_ROWS_0 : CLUSTER_PARTLY_ALIVE));
             const td = client(s.url);
 
@@ -686,7 +686,7 @@ describe("TDengineRest (taosAdapter REST client)", () => {
         });
 
         it("when the old password is refused but the new one works, the change already happened: done", async () => {
-            // As after a first attempt whose answer was lost: TDengine (captures/09) now refuses the old password.
+            // As after a first attempt whose answer was lost: TDengine now refuses the old password (docs/tdengine.md#alter-user-pass).
             const s = await serve((req) =>
                 req.authorization === basic("root", "N3wPass!")
                     ? CLUSTER_PARTLY_ALIVE

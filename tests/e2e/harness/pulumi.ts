@@ -74,7 +74,11 @@ export class PulumiWorkspace {
     }
 
     /** Runs a command in the project with this workspace's environment, `env` entries replacing (undefined: removing) its own. */
-    async command(file: string, args: string[], options: { allowFailure?: boolean; env?: Record<string, string | undefined>; onStdout?: (chunk: string) => void } = {}): Promise<CommandResult> {
+    async command(
+        file: string,
+        args: string[],
+        options: { allowFailure?: boolean; env?: Record<string, string | undefined>; onStdout?: (chunk: string) => void } = {},
+    ): Promise<CommandResult> {
         const started = Date.now();
         const env = { ...this.env, ...options.env };
         for (const [key, value] of Object.entries(env)) {
