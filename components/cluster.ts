@@ -10,7 +10,7 @@ import { DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
 import { CheckedArgs, checkArgs } from "./validate";
 
 /**
- * A highly available TDengine 3.x cluster on Kubernetes: the seed guide's Service and StatefulSet,
+ * A highly available TDengine 3.x cluster on Kubernetes: TDengine's Kubernetes guide's Service and StatefulSet,
  * plus everything the guide leaves to a person with `kubectl exec`.
  *
  * ```ts
@@ -160,7 +160,7 @@ export class TDengineCluster extends pulumi.ComponentResource {
             ...childOpts,
             // The Secret and the governing Service must exist before the first pod starts.
             dependsOn: [secret, headlessService, ...(beforeStatefulSet ? [beforeStatefulSet] : []), ...(backup ? [backup] : [])],
-            // The seed's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
+            // The guide's startupProbe allows a dnode an hour to start; the default 10 minutes would fail
             // a rollout that the StatefulSet itself still considers healthy.
             customTimeouts: { create: "60m", update: "60m" },
             // volumeClaimTemplates are immutable: a change would replace the StatefulSet and stop every dnode
