@@ -160,6 +160,11 @@ export interface TDengineClusterArgs {
     retainVolumesOnDestroy?: boolean;
     /** The lifecycle automation: mnodes, safe scale-down, PVC clean-up. */
     lifecycle?: LifecycleArgs;
+    /**
+     * How image changes are carried out, within TDengine's version rules: a Maintenance change is rolled one
+     * dnode at a time behind a health gate; a Feature or Major change is refused at preview unless
+     * `allowOffline` is set. See README "Upgrades and configuration changes".
+     */
     upgrade?: UpgradeArgs;
 }
 
