@@ -16,7 +16,9 @@ Error.prepareStackTrace = undefined;
 process.setSourceMapsEnabled(true);
 
 const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "pulumi-tdengine", "transpiled");
-const compilerKey = JSON.stringify([service.ts.version, require("ts-node/package.json").version, service.config.options]);
+// The transpiler is tsc unless tsconfig's "ts-node" section says swc: both are part of the key.
+const compilerKey = JSON.stringify([service.ts.version, require("ts-node/package.json").version, service.options.swc ?? false,
+    service.options.transpiler ?? null, service.config.options]);
 const transpile = service.compile.bind(service);
 service.compile = (code, fileName, lineOffset) => {
     const key = createHash("sha256").update(compilerKey).update("\0").update(fileName).update("\0").update(code).digest("hex");
