@@ -699,7 +699,7 @@ describe("TDengine stand-in", function () {
 
     describe("process mode (main.ts)", () => {
         it("prints its URL, serves REST and the admin API, and exits 0 on SIGTERM", async () => {
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "main.ts"), "--time-scale", "0.01", "--dnodes", `${EP(1)},${EP(2)}`], {
+            const child = spawn(process.execPath, ["-r", path.join(__dirname, "..", "register.js"), path.join(__dirname, "main.ts"), "--time-scale", "0.01", "--dnodes", `${EP(1)},${EP(2)}`], {
                 cwd: path.join(__dirname, "..", ".."),
                 stdio: ["ignore", "pipe", "pipe"],
             });
