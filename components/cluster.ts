@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as manifests from "./manifests";
 import { backupBeforeUpgrade } from "./backup";
-import { AfterStatefulSet } from "./lifecycle/after-statefulset";
-import { BeforeStatefulSet } from "./lifecycle/before-statefulset";
+import { AfterStatefulSet, BeforeStatefulSet } from "./lifecycle/resources";
 import { LifecycleInputs } from "./lifecycle/session";
 import { NATIVE_PORT, PASSWORD_KEY, REST_PORT, clusterNames } from "./names";
 import { DnodeStatus, MnodeStatus, TDengineClusterArgs } from "./types";
@@ -149,7 +148,8 @@ export class TDengineCluster extends pulumi.ComponentResource {
             storageClassName: checked.storageClassName, nodeSelector: checked.nodeSelector, tolerations: checked.tolerations,
             kubeconfig: checked.kubeconfig, context: checked.context,
         }, {
-            version: checked.upgradeVersion as pulumi.Output<string>, allowOffline: checked.allowOfflineUpgrade, unknownVersionChange: checked.unknownVersionChange,
+            version: checked.upgradeVersion as pulumi.Output<string>, allowOffline: checked.allowOfflineUpgrade,
+            unknownVersionChange: checked.unknownVersionChange,
             backup: checked.backup, backupVolumeSize: checked.backupVolumeSize as pulumi.Output<string>,
         }, { parent: this, dependsOn: beforeStatefulSet ? [secret, beforeStatefulSet] : [secret] });
 

@@ -3,15 +3,14 @@
  * out, and makes the cluster whole: every dnode ready, 3 mnodes from 3 dnodes up and 1 below, removed pods'
  * volumes deleted.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { DnodeStatus, MnodeStatus } from "../types";
 import { wantedMnodes } from "./mnodes";
-import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
-import { LifecycleInputs } from "./session";
+import { StepTiming, diffLifecycleProps, lifecycleInputsOf, realStepContext, withClearErrors } from "./provider-support";
+import { providerOfSource } from "./provider-source";
+import { AFTER_STATEFULSET_SOURCE } from "./resources";
 import { AfterStatefulSetResult, afterStatefulSet } from "./steps";
 import { withPollInterval } from "./wait";
-
-type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
 /** What the component exports: ids, endpoints, status and roles, nothing more. */
 function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes: MnodeStatus[]; deletedVolumes: string[] } {
@@ -27,7 +26,8 @@ function report(result: AfterStatefulSetResult): { dnodes: DnodeStatus[]; mnodes
  * (2 mnodes on 2 dnodes, as an earlier version's 3 → 2 did), so the next `pulumi up` brings it there
  * (docs/tdengine.md#two-mnodes). Pure, so it is serialized whole and a preview loads no step code.
  */
-export async function diffAfterStatefulSet(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+export async function diffAfterStatefulSet(id: string, olds: Record<string, unknown>,
+    news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
     const diff = await diffLifecycleProps(id, olds, news);
     const recorded = Array.isArray(olds.mnodes) ? olds.mnodes.length : undefined;
     const replicas = lifecycleInputsOf(news).replicas;
@@ -35,7 +35,7 @@ export async function diffAfterStatefulSet(id: string, olds: Record<string, unkn
     return offCount ? { ...diff, changes: true } : diff;
 }
 
-/** The step's provider: what runs in the provider host (through {@link afterStatefulSetProvider}) and in tests. */
+/** The step's provider: what runs in the provider host (loaded by the text of resources.ts's AFTER_STATEFULSET_SOURCE) and in tests. */
 export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
     const step = "the step after the StatefulSet";
     return {
@@ -60,16 +60,5 @@ export function afterStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.R
     };
 }
 
-/** What Pulumi serializes: finds this module from the program's directory and runs {@link afterStatefulSetSteps}. */
-export const afterStatefulSetProvider = delegatingProvider(__filename, "afterStatefulSetSteps", diffAfterStatefulSet);
-
-/** Waits for the dnodes, ensures mnodes, deletes removed pods' volumes; reports dnodes and mnodes. */
-export class AfterStatefulSet extends pulumi.dynamic.Resource {
-    declare public readonly dnodes: pulumi.Output<DnodeStatus[]>;
-    declare public readonly mnodes: pulumi.Output<MnodeStatus[]>;
-
-    constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
-        super(afterStatefulSetProvider, name, { ...args, dnodes: undefined, mnodes: undefined, deletedVolumes: undefined },
-            { ...opts, additionalSecretOutputs: ["password", "kubeconfig"] }, "tdengine", "AfterStatefulSet");
-    }
-}
+/** The step's provider as the provider host makes it from `__provider` (resources.ts). */
+export const afterStatefulSetProvider = providerOfSource(AFTER_STATEFULSET_SOURCE);

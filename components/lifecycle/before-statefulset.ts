@@ -2,14 +2,13 @@
  * The step before the StatefulSet: the StatefulSet depends on it, so the leaving dnodes are dropped
  * before a single pod is removed, and a refusal leaves the StatefulSet as it was.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { imageChangeOfInputs, refusalReason } from "./image-change";
-import { StepTiming, delegatingProvider, diffLifecycleProps, lifecycleInputsOf, realStepContext, stderrProgress, withClearErrors } from "./provider-support";
-import { LifecycleInputs } from "./session";
+import { StepTiming, diffLifecycleProps, lifecycleInputsOf, realStepContext, stderrProgress, withClearErrors } from "./provider-support";
+import { providerOfSource } from "./provider-source";
+import { BEFORE_STATEFULSET_SOURCE } from "./resources";
 import { beforeStatefulSet, destroyVolumes } from "./steps";
 import { withPollInterval } from "./wait";
-
-type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> };
 
 /**
  * At preview: an image change TDengine's version rules forbid fails here, with the rule and the way out (the
@@ -17,7 +16,8 @@ type Inputs = { [K in keyof LifecycleInputs]: pulumi.Input<LifecycleInputs[K]> }
  * announced, so the preview says which way it will go. Pure, so it is serialized whole: a preview loads no
  * step code.
  */
-export async function checkBeforeStatefulSet(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+export async function checkBeforeStatefulSet(olds: Record<string, unknown>,
+    news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const change = imageChangeOfInputs(lifecycleInputsOf(olds), lifecycleInputsOf(news));
     if (change?.plan === "refused") {
         return { inputs: news, failures: [{ property: "", reason: refusalReason(change) }] };
@@ -28,7 +28,7 @@ export async function checkBeforeStatefulSet(olds: Record<string, unknown>, news
     return { inputs: news };
 }
 
-/** The step's provider: what runs in the provider host (through {@link beforeStatefulSetProvider}) and in tests. */
+/** The step's provider: what runs in the provider host (loaded by the text of resources.ts's BEFORE_STATEFULSET_SOURCE) and in tests. */
 export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.ResourceProvider {
     const step = "the step before the StatefulSet";
     return {
@@ -55,16 +55,5 @@ export function beforeStatefulSetSteps(timing: StepTiming = {}): pulumi.dynamic.
     };
 }
 
-/** What Pulumi serializes: finds this module from the program's directory and runs {@link beforeStatefulSetSteps}. */
-export const beforeStatefulSetProvider = delegatingProvider(__filename, "beforeStatefulSetSteps", diffLifecycleProps, checkBeforeStatefulSet);
-
-/** Drops leaving dnodes before the StatefulSet shrinks; deletes the data volumes on destroy. */
-export class BeforeStatefulSet extends pulumi.dynamic.Resource {
-    /** Ids of the dnodes the last run dropped. */
-    declare public readonly droppedDnodes: pulumi.Output<number[]>;
-
-    constructor(name: string, args: Inputs, opts: pulumi.CustomResourceOptions) {
-        super(beforeStatefulSetProvider, name, { ...args, droppedDnodes: undefined, deletedVolumes: undefined },
-            { ...opts, additionalSecretOutputs: ["password", "kubeconfig"] }, "tdengine", "BeforeStatefulSet");
-    }
-}
+/** The step's provider as the provider host makes it from `__provider` (resources.ts). */
+export const beforeStatefulSetProvider = providerOfSource(BEFORE_STATEFULSET_SOURCE);

@@ -5,10 +5,6 @@
  * by the models of @kubernetes/client-node (the validators accept unknown fields, which the API server
  * would drop without a word); and what the schema cannot say: name syntax, requests within limits.
  */
-import { Affinity } from "kubernetes-models/v1/Affinity";
-import { Container } from "kubernetes-models/v1/Container";
-import { ResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
-import { Toleration } from "kubernetes-models/v1/Toleration";
 import { quantityToBytes } from "../quantity";
 import { describeValue, isPlainObject, nearestKey } from "./describe";
 import { isLabelValue, isQualifiedName } from "./kubernetes-names";
@@ -28,16 +24,20 @@ interface SchemaError {
 
 type Model = new (data: never) => { validate(): void };
 
-const MODELS = {
-    ResourceRequirements: { model: ResourceRequirements as unknown as Model, fields: "V1ResourceRequirements" },
-    Toleration: { model: Toleration as unknown as Model, fields: "V1Toleration" },
-    Affinity: { model: Affinity as unknown as Model, fields: "V1Affinity" },
-};
+type Kind = "ResourceRequirements" | "Toleration" | "Affinity";
+
+/**
+ * A kubernetes-models class, loaded when a fragment that needs it is given: most stacks give none, and the
+ * program loads this module at every preview and up.
+ */
+function modelOf(kind: Kind | "Container"): Model {
+    return (require(`kubernetes-models/v1/${kind}`) as Record<string, Model>)[kind]; // eslint-disable-line @typescript-eslint/no-require-imports
+}
 
 /** Findings of kubernetes-models' validator, one per place, the most telling first. */
-function schemaFindings(kind: keyof typeof MODELS, value: unknown): Finding[] {
+function schemaFindings(kind: Kind, value: unknown): Finding[] {
     try {
-        new MODELS[kind].model(value as never).validate();
+        new (modelOf(kind))(value as never).validate();
         return [];
     } catch (err) {
         const errors = (err as { errors?: SchemaError[] }).errors;
@@ -204,7 +204,7 @@ export function affinityProblems(path: string, value: unknown): Problem[] {
 /** `imagePullPolicy`: one of the Container schema's values. */
 export function imagePullPolicyProblems(path: string, value: unknown): Problem[] {
     try {
-        new Container({ name: "tdengine", imagePullPolicy: value as never }).validate();
+        new (modelOf("Container"))({ name: "tdengine", imagePullPolicy: value } as never).validate();
         return [];
     } catch (err) {
         const findings = summarize((err as { errors?: SchemaError[] }).errors ?? []).map(f => ({ ...f, path: "" }));

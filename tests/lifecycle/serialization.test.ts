@@ -1,18 +1,19 @@
 /**
- * Each dynamic provider goes through `pulumi.runtime.serializeFunction`, as `pulumi.dynamic.Resource`
- * does, and runs in a fresh `node` process the way Pulumi's dynamic provider host loads it
- * (`require-from-string(text).handler()`, with the program's directory as working directory). Known ways
- * this breaks: a default import of an ES module, a captured KubeConfig, socket or process.env value, a
- * `require("../x")` of a local file inside a method.
+ * Each step's `__provider` text (components/lifecycle/provider-source.ts, as resources.ts registers it)
+ * runs in a fresh `node` process the way Pulumi's dynamic provider host loads it
+ * (`require-from-string(text).handler()`, with the program's directory as working directory), and its
+ * written-out diff and check answer as the steps' own functions do. Known ways this breaks: a default
+ * import of an ES module, a baked-in environment value, a `require("../x")` of a local file.
  */
 import { strict as assert } from "node:assert";
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { afterStatefulSetProvider } from "../../components/lifecycle/after-statefulset";
-import { beforeStatefulSetProvider } from "../../components/lifecycle/before-statefulset";
+import { diffAfterStatefulSet } from "../../components/lifecycle/after-statefulset";
+import { checkBeforeStatefulSet } from "../../components/lifecycle/before-statefulset";
+import { diffLifecycleProps } from "../../components/lifecycle/provider-support";
+import { AFTER_STATEFULSET_SOURCE, BEFORE_STATEFULSET_SOURCE } from "../../components/lifecycle/resources";
 import { LifecycleInputs } from "../../components/lifecycle/session";
 import { TDengineRest } from "../../components/tdengine/rest";
 import { TDengineStandin } from "../standin/standin";
@@ -38,7 +39,10 @@ process.stdin.on("data", chunk => {
         buffered = buffered.slice(nl + 1);
         const text = fs.readFileSync(providerFile, "utf8");
         const provider = cache[text] ??= require("require-from-string")(text).handler();
-        Promise.resolve().then(() => provider[method](...args)).then(
+        const call = method === "loadedSteps"
+            ? () => Object.keys(require.cache).filter(f => f.includes("/components/"))
+            : () => provider[method](...args);
+        Promise.resolve().then(call).then(
             r => process.stdout.write(JSON.stringify({ id, value: r === undefined ? null : r }) + "\\n"),
             e => process.stdout.write(JSON.stringify({ id, error: String(e && e.message || e), isError: e instanceof Error }) + "\\n"));
     }
@@ -84,13 +88,41 @@ class ProviderHost {
     }
 }
 
-async function serialize(provider: pulumi.dynamic.ResourceProvider, dir: string, name: string): Promise<string> {
-    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    assert.equal(sf.containsSecrets, false, "no secret captured in the provider's code");
+/** The text as the engine stores it in `__provider`, in a file the host reads. */
+function providerFile(source: string, dir: string, name: string): string {
     const file = path.join(dir, `${name}.js`);
-    fs.writeFileSync(file, `${sf.text}\n`);
+    fs.writeFileSync(file, source);
     return file;
 }
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const STEP = { instance: "tdengine", namespace: "db", statefulSet: "tdengine", replicas: 3, image: "tdengine/tdengine:3.3.7.5", password: "Td-Serialized-5" };
+/** [olds, news] pairs the engine gives diff and check: first deploys, no change, each kind of change, unknowns, outputs of earlier runs. */
+const DIFF_CASES: Array<[Record<string, unknown>, Record<string, unknown>]> = [
+    [{}, STEP],
+    [STEP, STEP],
+    [{ ...STEP, droppedDnodes: [4], mnodes: [{}, {}, {}] }, STEP],
+    [STEP, { ...STEP, replicas: 4 }],
+    [{ ...STEP, replicas: 4, mnodes: [{}, {}, {}] }, { ...STEP, replicas: 4 }],
+    [{ ...STEP, mnodes: [{}, {}] }, STEP],
+    [{ ...STEP, replicas: 2, mnodes: [{}, {}] }, { ...STEP, replicas: 2 }],
+    [{ ...STEP, replicas: 1, mnodes: [{}] }, { ...STEP, replicas: 1 }],
+    [STEP, { ...STEP, replicas: UNKNOWN }],
+    [STEP, { ...STEP, password: "Td-Other-Pass-6" }],
+    [{ ...STEP, restUrl: "" }, { ...STEP, restUrl: null }],
+    [{ ...STEP, context: "a" }, STEP],
+    [STEP, { ...STEP, kubeconfig: "apiVersion: v1" }],
+    [STEP, { ...STEP, image: "tdengine/tdengine:3.3.7.6" }],
+    [STEP, { ...STEP, image: "tdengine/tdengine:3.3.8.0" }],
+    [STEP, { ...STEP, image: "tdengine/tdengine:3.3.8.0", allowOfflineUpgrade: true }],
+    [STEP, { ...STEP, image: "tdengine/tdengine:3.4.0.0", allowOfflineUpgrade: true }],
+    [STEP, { ...STEP, image: "registry.local/tdengine:custom" }],
+    [STEP, { ...STEP, image: "registry.local/tdengine:custom", unknownVersionChange: "maintenance" }],
+    [STEP, { ...STEP, image: "registry.local/tdengine:custom", upgradeVersion: UNKNOWN }],
+    [STEP, { ...STEP, image: UNKNOWN }],
+    [{ ...STEP, image: "" }, { ...STEP, image: "tdengine/tdengine:3.3.8.0" }],
+    [{ ...STEP, upgradeVersion: "3.3.7.5", image: "r/t:a" }, { ...STEP, image: "r/t:b", upgradeVersion: "3.3.7.6" }],
+];
 
 describe("dynamic providers survive serialization and run in a fresh node process", function () {
     this.timeout(120_000);
@@ -111,24 +143,51 @@ describe("dynamic providers survive serialization and run in a fresh node proces
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("serializes to a few KB that capture no code of the lifecycle, no environment value, KubeConfig or socket", async () => {
-        // The step before the StatefulSet also carries its check, serialized whole on purpose: TDengine's version
-        // rules, pure, so a preview refuses a forbidden image change without loading any step code (about 10 KB more).
-        const budget = { before: 20_000, after: 8_000 };
-        for (const [name, provider] of [["before", beforeStatefulSetProvider], ["after", afterStatefulSetProvider]] as const) {
-            const text = fs.readFileSync(await serialize(provider, dir, name), "utf8");
+    it("is a few KB that hold no code of the lifecycle and no environment value", () => {
+        for (const [name, text] of [["before", BEFORE_STATEFULSET_SOURCE], ["after", AFTER_STATEFULSET_SOURCE]] as const) {
             assert.ok(!text.includes(process.env.HOME ?? "/nonexistent-home"), `${name}: no environment value baked in`);
             assert.ok(!/require\("\.\.?\//.test(text), `${name}: no relative require of a local file`);
             assert.ok(!text.includes("drop dnode") && !text.includes("TDengineRest"), `${name}: the lifecycle's code is loaded, not serialized`);
-            assert.ok(text.length < budget[name], `${name}: ${text.length} characters serialized`);
+            assert.ok(text.length < 8_000, `${name}: ${text.length} characters`);
+        }
+    });
+
+    it("diffs and checks as the steps' own functions, in the host process, without loading the steps' code", async () => {
+        const before = providerFile(BEFORE_STATEFULSET_SOURCE, dir, "before");
+        const after = providerFile(AFTER_STATEFULSET_SOURCE, dir, "after");
+        const host = new ProviderHost();
+        const quiet = process.stderr.write.bind(process.stderr);
+        try {
+            for (const [olds, news] of DIFF_CASES) {
+                const label = JSON.stringify([olds, news]);
+                assert.deepEqual(await host.call(before, "diff", ["db/tdengine", olds, news]), await diffLifecycleProps("db/tdengine", olds, news), `before: ${label}`);
+                assert.deepEqual(await host.call(after, "diff", ["db/tdengine", olds, news]), await diffAfterStatefulSet("db/tdengine", olds, news), `after: ${label}`);
+                process.stderr.write = (() => true) as typeof process.stderr.write;
+                const expected = await checkBeforeStatefulSet(olds, news).finally(() => { process.stderr.write = quiet; });
+                assert.deepEqual(await host.call(before, "check", [olds, news]), expected, `check: ${label}`);
+            }
+            const loaded = await host.call(before, "loadedSteps", []) as string[];
+            assert.ok(loaded.some(f => f.endsWith("version.ts")), "an image change loads the version rules");
+        } finally {
+            host.stop();
+        }
+        const fresh = new ProviderHost();
+        try {
+            await fresh.call(before, "check", [STEP, { ...STEP, replicas: 4 }]);
+            for (const file of [before, after]) {
+                await fresh.call(file, "diff", ["db/tdengine", STEP, { ...STEP, replicas: 4 }]);
+            }
+            assert.deepEqual(await fresh.call(before, "loadedSteps", []), [], "a preview without an image change loads none of the steps' code");
+        } finally {
+            fresh.stop();
         }
     });
 
     it("creates, updates and deletes a 3 → 2 dnode cluster from the serialized code, in one host process", async () => {
         const kubeconfig = await kube.serve();
         const inputs = (replicas: number): LifecycleInputs => stepInputs(replicas, { password: "Td-Serialized-5", restUrl: standin.url, kubeconfig });
-        const before = await serialize(beforeStatefulSetProvider, dir, "before");
-        const after = await serialize(afterStatefulSetProvider, dir, "after");
+        const before = providerFile(BEFORE_STATEFULSET_SOURCE, dir, "before");
+        const after = providerFile(AFTER_STATEFULSET_SOURCE, dir, "after");
         const host = new ProviderHost();
         try {
             const created = await host.call(before, "create", [inputs(3)]) as { id: string; outs: Record<string, unknown> };
