@@ -28,7 +28,7 @@ export interface UpResult {
  * The steps' timing in tests: the REST client's 6 attempts kept, its backoff (0.5 s doubling to 8 s) and
  * the waits' 250 ms polls shortened about as much as the stand-in's timeScale shortens TDengine.
  */
-export const TEST_TIMING: StepTiming = { retry: { attempts: 6, initialDelayMs: 5, maxDelayMs: 40 }, pollIntervalMs: 20 };
+export const TEST_TIMING: StepTiming = { retry: { attempts: 6, initialDelayMs: 5, maxDelayMs: 40 }, pollIntervalMs: 10 };
 
 export class Engine {
     before?: StepState;

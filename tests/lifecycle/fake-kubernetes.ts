@@ -86,7 +86,7 @@ export class FakeKubernetes {
     /**
      * `restartDelayMs`: how long a deleted pod takes to run again. A real one takes many seconds
      * (grace period, scheduling, start-up), longer than TDengine takes to notice a dead dnode (4 s) and
-     * elect a new mnode leader (5 s, docs/tdengine.md#mnode-leader-failover); the default keeps that order at timeScale 0.01.
+     * elect a new mnode leader (5 s, docs/tdengine.md#mnode-leader-failover); the default keeps that order at timeScale 0.01 and 0.005.
      */
     constructor(readonly standin: TDengineStandin, readonly addressing: DnodeAddressing, readonly instance: string,
         readonly restartDelayMs = 200) { }

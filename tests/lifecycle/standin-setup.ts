@@ -26,7 +26,7 @@ let current: Setup | undefined;
 
 export async function setup(options: { timeScale?: number } = {}): Promise<Setup> {
     // The image sets TAOS_ROOT_PASSWORD on the first start of the first pod (README, facts that follow).
-    const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: options.timeScale ?? 0.01 });
+    const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: options.timeScale ?? 0.005 });
     const url = await standin.start();
     const kube = new FakeKubernetes(standin, addressing, "tdengine");
     const kubeconfig = await kube.serve();

@@ -29,7 +29,7 @@ interface Setup {
 let current: Setup | undefined;
 
 async function setup(): Promise<Setup> {
-    const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: 0.01 });
+    const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: 0.005 });
     const url = await standin.start();
     const kube = new FakeKubernetes(standin, addressing, "tdengine");
     const kubeconfig = await kube.serve();
@@ -121,7 +121,8 @@ describe("upgrades and configuration changes through the lifecycle steps (stand-
     it("a step the roll cannot finish stops with which pods run what; the next up continues where it stopped", async () => {
         const s = await threeDnodesWithData();
         s.kube.notReady.add(1);
-        await assert.rejects(s.engine.up(s.inputs(3, { image: V6, podTemplateHash: "hash-of-v6", readyTimeoutSeconds: 1 })), (err: Error) => {
+        // Half a second, not the 1 s a user can give: the inputs are not validated here, and the message rounds it to "1 s".
+        await assert.rejects(s.engine.up(s.inputs(3, { image: V6, podTemplateHash: "hash-of-v6", readyTimeoutSeconds: 0.5 })), (err: Error) => {
             assert.match(err.message, /the rolling restart \(at pod tdengine-1, 2\/3\) stopped: timed out after 1 s waiting for pod tdengine-1/);
             assert.match(err.message, /tdengine-0 on revision tdengine-r\d+ \(old template, tdengine\/tdengine:3\.3\.7\.5\)/);
             assert.match(err.message, /tdengine-1 on revision tdengine-r\d+ \(new template, tdengine\/tdengine:3\.3\.7\.6, not ready\)/);
