@@ -272,7 +272,14 @@ export class KubeClusterObjects implements ClusterObjects {
             sockets.add(socket);
             socket.on("close", () => sockets.delete(socket));
             socket.on("error", () => socket.destroy());
-            const target = current;
+            // A connection made while another pod is being chosen (a client retrying at once after a refused
+            // forward) waits for that choice instead of going to the pod that just refused.
+            void (choosing ?? Promise.resolve()).then(() => forwardTo(socket, current));
+        });
+        const forwardTo = (socket: net.Socket, target: string): void => {
+            if (socket.destroyed) {
+                return;
+            }
             const forwardFailed = (): void => {
                 socket.destroy();
                 if (target === current && !failed.has(target)) {
@@ -298,7 +305,7 @@ export class KubeClusterObjects implements ClusterObjects {
                     socket.on("close", () => ws.close());
                 })
                 .catch(forwardFailed);
-        });
+        };
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);
             server.listen(0, "127.0.0.1", () => resolve());
