@@ -24,7 +24,13 @@ export interface Setup {
 
 let current: Setup | undefined;
 
-export async function setup(options: { timeScale?: number } = {}): Promise<Setup> {
+export interface SetupOptions {
+    timeScale?: number;
+    /** Inputs every `inputs()` call starts from (the image and template hash of an upgrade test, say). */
+    defaults?: (extra: Partial<LifecycleInputs>) => Partial<LifecycleInputs>;
+}
+
+export async function setup(options: SetupOptions = {}): Promise<Setup> {
     // The image sets TAOS_ROOT_PASSWORD on the first start of the first pod (README, facts that follow).
     const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: options.timeScale ?? 0.005 });
     const url = await standin.start();
@@ -34,7 +40,8 @@ export async function setup(options: { timeScale?: number } = {}): Promise<Setup
     const sql = new TDengineRest({ url, password: PASSWORD, retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } });
     current = {
         standin, kube, engine, sql,
-        inputs: (replicas, extra = {}) => stepInputs(replicas, { password: PASSWORD, restUrl: url, kubeconfig }, extra),
+        inputs: (replicas, extra = {}) => stepInputs(replicas, { password: PASSWORD, restUrl: url, kubeconfig },
+            { ...options.defaults?.(extra), ...extra }),
     };
     return current;
 }

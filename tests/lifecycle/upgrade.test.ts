@@ -5,42 +5,17 @@
  * check, the step before, the StatefulSet, the step after.
  */
 import { strict as assert } from "node:assert";
-import { LifecycleInputs } from "../../components/lifecycle/session";
 import { dnodeEndpointForOrdinal } from "../../components/names";
-import { TDengineRest } from "../../components/tdengine/rest";
-import { TDengineStandin } from "../standin/standin";
-import { Engine } from "./engine";
-import { FakeKubernetes } from "./fake-kubernetes";
-import { addressing, stepInputs } from "./fixture";
+import { addressing } from "./fixture";
+import { Setup, setup as setupStandin, sqlEvents, teardown } from "./standin-setup";
 
-const PASSWORD = "Td-Upgrade-8";
 const V5 = "tdengine/tdengine:3.3.7.5";
 const V6 = "tdengine/tdengine:3.3.7.6";
 const FEATURE = "tdengine/tdengine:3.3.8.0";
 
-interface Setup {
-    standin: TDengineStandin;
-    kube: FakeKubernetes;
-    engine: Engine;
-    sql: TDengineRest;
-    inputs(replicas: number, extra?: Partial<LifecycleInputs>): LifecycleInputs;
-}
-
-let current: Setup | undefined;
-
-async function setup(): Promise<Setup> {
-    const standin = new TDengineStandin({ rootPassword: PASSWORD, timeScale: 0.005 });
-    const url = await standin.start();
-    const kube = new FakeKubernetes(standin, addressing, "tdengine");
-    const kubeconfig = await kube.serve();
-    const engine = new Engine(kube);
-    const sql = new TDengineRest({ url, password: PASSWORD, retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 } });
-    current = {
-        standin, kube, engine, sql,
-        inputs: (replicas, extra = {}) => stepInputs(replicas, { password: PASSWORD, restUrl: url, kubeconfig },
-            { image: V5, podTemplateHash: `hash-of-${extra.image ?? V5}`, ...extra }),
-    };
-    return current;
+/** The stand-in and fake Kubernetes of standin-setup.ts, every step's inputs starting from image V5. */
+function setup(): Promise<Setup> {
+    return setupStandin({ defaults: extra => ({ image: V5, podTemplateHash: `hash-of-${extra.image ?? V5}` }) });
 }
 
 /** A 3-dnode cluster with a replica-3 database of 4 vgroups, its leaders spread over the dnodes. */
@@ -55,18 +30,10 @@ function deletedPods(s: Setup): string[] {
     return s.kube.events.filter(e => e.kind === "pod.deleted").map(e => e.detail);
 }
 
-function sqlEvents(s: Setup, prefix: string): string[] {
-    return s.standin.events().filter(e => e.kind === "sql" && e.detail.startsWith(prefix)).map(e => e.detail);
-}
-
 describe("upgrades and configuration changes through the lifecycle steps (stand-in)", function () {
     this.timeout(60_000);
 
-    afterEach(async () => {
-        await current?.standin.stop();
-        await current?.kube.close();
-        current = undefined;
-    });
+    afterEach(teardown);
 
     it("a Maintenance image change rolls one pod at a time, highest first, never stopping one while a vgroup has no leader", async () => {
         const s = await threeDnodesWithData();
