@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as http from "node:http";
 
-import { StandinEvent, TDengineStandin } from "./standin";
+import { StandinEvent, StandinOptions, TDengineStandin } from "./standin";
 import { poll } from "../poll";
 
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -100,4 +100,21 @@ export function index(events: StandinEvent[], kind: string, detail: string | Reg
 export function eventAt(standin: TDengineStandin, kind: string, detail: string | RegExp): number {
     const events = standin.events();
     return events[index(events, kind, detail)].at;
+}
+
+/** A stand-in with `count` dnodes started in order, as the pods of a StatefulSet start, and a client of it. */
+export async function bootStandin(count: number, options: StandinOptions = {}): Promise<{ standin: TDengineStandin; client: Client }> {
+    const standin = new TDengineStandin({ timeScale: FAST, ...options });
+    const client = new Client(await standin.start(), options.rootPassword);
+    for (let n = 1; n <= count; n++) standin.startDnode(EP(n));
+    return { standin, client };
+}
+
+/** docs/tdengine.md#create-mnode: create mnodes on these dnodes and wait until each is a follower. */
+export async function addFollowerMnodes(client: Client, ...ids: number[]): Promise<void> {
+    for (const id of ids) await client.ok(`create mnode on dnode ${id}`);
+    await waitFor("followers", async () => {
+        const mnodes = await client.mnodes();
+        return ids.every((id) => mnodes.find((m) => m.id === id)?.role === "follower") ? true : undefined;
+    });
 }

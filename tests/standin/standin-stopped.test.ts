@@ -7,28 +7,17 @@
 import { strict as assert } from "node:assert";
 
 import { StandinOptions, TDengineStandin } from "./standin";
-import { ISO_MS, EPOCH, FAST, Client, waitFor, EP, EXPECTED_DDL, eventAt } from "./standin-client";
+import { ISO_MS, EPOCH, FAST, Client, waitFor, EP, EXPECTED_DDL, eventAt, bootStandin, addFollowerMnodes } from "./standin-client";
 
 describe("TDengine stand-in: stopped dnodes", function () {
     this.timeout(20000);
     let standin: TDengineStandin;
     let client: Client;
 
-    /** A stand-in with `count` dnodes started in order, as the pods of a StatefulSet start. */
     async function boot(count: number, options: StandinOptions = {}): Promise<void> {
-        standin = new TDengineStandin({ timeScale: FAST, ...options });
-        client = new Client(await standin.start(), options.rootPassword);
-        for (let n = 1; n <= count; n++) standin.startDnode(EP(n));
+        ({ standin, client } = await bootStandin(count, options));
     }
-
-    /** docs/tdengine.md#create-mnode: create mnodes on these dnodes and wait until each is a follower. */
-    async function addMnodes(...ids: number[]): Promise<void> {
-        for (const id of ids) await client.ok(`create mnode on dnode ${id}`);
-        await waitFor("followers", async () => {
-            const mnodes = await client.mnodes();
-            return ids.every((id) => mnodes.find((m) => m.id === id)?.role === "follower") ? true : undefined;
-        });
-    }
+    const addMnodes = (...ids: number[]): Promise<void> => addFollowerMnodes(client, ...ids);
 
     afterEach(async () => {
         await standin?.stop();

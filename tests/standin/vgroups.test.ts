@@ -6,9 +6,9 @@
  */
 
 import { strict as assert } from "node:assert";
-import * as http from "node:http";
 
 import { StandinEvent, StandinOptions, TDengineStandin } from "./standin";
+import { Client as StandinClient, EP, send, waitFor as waitUntilDefined } from "./standin-client";
 import { TIMING } from "./timing";
 
 const FAST = 0.005;
@@ -16,48 +16,8 @@ const FAST = 0.005;
 const ELECTION_VISIBLE = 0.01;
 /** A balance makes 21.3 s moves: 43 ms each. */
 const BALANCE = 0.002;
-const EP = (n: number): string => `localhost:${6030 + 100 * (n - 1)}`;
-
-interface RestBody {
-    code: number;
-    desc?: string;
-    column_meta?: Array<[string, string, number]>;
-    data?: unknown[][];
-}
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-        const req = http.request(url, { method: "POST", headers, agent: false }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-            res.on("error", reject);
-        });
-        req.on("error", reject);
-        req.end(body);
-    });
-}
-
-class Client {
-    constructor(readonly base: string) {}
-
-    async sql(statement: string): Promise<RestBody> {
-        const auth = `Basic ${Buffer.from("root:taosdata").toString("base64")}`;
-        return JSON.parse((await post(`${this.base}/rest/sql`, statement, { Authorization: auth })).text) as RestBody;
-    }
-
-    async ok(statement: string): Promise<RestBody> {
-        const body = await this.sql(statement);
-        assert.equal(body.code, 0, `${statement} → ${JSON.stringify(body)}`);
-        return body;
-    }
-
-    async rows(statement: string): Promise<Array<Record<string, unknown>>> {
-        const body = await this.ok(statement);
-        const names = (body.column_meta ?? []).map(([name]) => name);
-        return (body.data ?? []).map((row) => Object.fromEntries(names.map((name, i) => [name, row[i]])));
-    }
-
+/** The stand-in's REST client, plus what these tests read: cluster alive and the vgroups' replicas. */
+class Client extends StandinClient {
     async alive(): Promise<unknown> {
         return (await this.rows("show cluster alive"))[0].status;
     }
@@ -77,15 +37,8 @@ function leaderOf(replicas: Map<number, string>): number | undefined {
     return [...replicas].find(([, status]) => status === "leader")?.[0];
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-}
+/** Elections and moves are slower than the stand-in tests' default wait allows. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitUntilDefined(what, probe, 5000);
 
 function eventIndex(events: StandinEvent[], kind: string, detail: string | RegExp, from = 0): number {
     const i = events.findIndex((e, n) => n >= from && e.kind === kind && (typeof detail === "string" ? e.detail === detail : detail.test(e.detail)));
@@ -190,14 +143,14 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
 
     it("plays a pod restart from the admin API: stop now, start on the dnode's own data after downMs (docs/tdengine.md#rolling-restart)", async () => {
         await boot(3, { adminApi: true });
-        const answer = await post(`${client.base}/admin/dnodes/restart`, JSON.stringify({ endpoint: EP(2), downMs: 500 }), {});
+        const answer = await send(client.base, "POST", "/admin/dnodes/restart", JSON.stringify({ endpoint: EP(2), downMs: 500 }), {});
         assert.equal(answer.status, 200, answer.text);
         await waitFor("restarted", async () => (standin.events().some((e) => e.kind === "process.started" && e.detail === `${EP(2)} (own data)`) ? true : undefined));
         const events = standin.events();
         const stop = eventIndex(events, "process.stopped", EP(2));
         const start = eventIndex(events, "process.started", `${EP(2)} (own data)`, stop);
         assert.ok(events[start].at - events[stop].at >= 500 * FAST - 2);
-        const refused = await post(`${client.base}/admin/dnodes/restart`, JSON.stringify({ endpoint: EP(2), downMs: -1 }), {});
+        const refused = await send(client.base, "POST", "/admin/dnodes/restart", JSON.stringify({ endpoint: EP(2), downMs: -1 }), {});
         assert.deepEqual([refused.status, JSON.parse(refused.text)], [400, { error: '"downMs" must be a count' }]);
     });
 
@@ -211,7 +164,7 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
         assert.deepEqual((await client.rows("show dnodes")).map((d) => d.vnodes), [4, 4, 4, 3, 3]);
 
         const started = Date.now();
-        assert.deepEqual(await client.sql("balance vgroup"), { code: 0, column_meta: [["affected_rows", "INT", 4]], data: [[0]], rows: 1 });
+        assert.deepEqual((await client.sql("balance vgroup")).body, { code: 0, column_meta: [["affected_rows", "INT", 4]], data: [[0]], rows: 1 });
         assert.ok(Date.now() - started >= 2 * TIMING.balanceMoveMs * BALANCE - 2, "two moves, 21.3 s each");
 
         const placed = await client.rows("select vgroup_id, v1_dnode, v2_dnode, v3_dnode from information_schema.ins_vgroups where db_name = 'r3'");
@@ -248,12 +201,12 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
 
     it("answers select server_version() with the version the taosd runs, also after a restart on a new image (docs/tdengine.md#version-rules)", async () => {
         await boot(1);
-        assert.deepEqual(await client.sql("select server_version()"), {
+        assert.deepEqual((await client.sql("select server_version()")).body, {
             code: 0, column_meta: [["server_version()", "VARCHAR", 24]], data: [["3.3.7.5"]], rows: 1,
         });
         standin.restartDnode(EP(1), { version: "3.3.7.6" });
         const version = await waitFor("the new version", async () => {
-            const body = await client.sql("select server_version()");
+            const { body } = await client.sql("select server_version()");
             return body.code === 0 && body.data?.[0][0] === "3.3.7.6" ? body.data[0][0] : undefined;
         });
         assert.equal(version, "3.3.7.6");
@@ -262,9 +215,9 @@ describe("TDengine stand-in: vgroup leaders, restarts and balancing", function (
     it("writes several tables in one insert, all or nothing (docs/tdengine.md#rolling-restart's writer)", async () => {
         await boot(3);
         await replica3Database();
-        const body = await client.ok("insert into r3.t0 values (now, 1)(now+1s, 2) r3.t1 (ts, v) values (now, 3)");
+        const { body } = await client.ok("insert into r3.t0 values (now, 1)(now+1s, 2) r3.t1 (ts, v) values (now, 3)");
         assert.deepEqual(body.data, [[3]]);
-        const missing = await client.sql("insert into r3.t2 values (now, 4) r3.nosuch values (now, 5)");
+        const { body: missing } = await client.sql("insert into r3.t2 values (now, 4) r3.nosuch values (now, 5)");
         assert.equal(missing.code, 0x2603);
         assert.deepEqual(standin.state().databases[0].tables, { t0: 2, t1: 1, t2: 0, t3: 0 });
     });
