@@ -1,11 +1,5 @@
 /**
- * The base of every error this package throws. The lifecycle steps run as serialized dynamic providers,
- * and `pulumi.runtime.serializeFunction` turns `super(message)` into `Error.call(this, message)`, which
- * sets nothing on `this`: without the assignment below the engine would report "error: undefined".
+ * The base of every error this package throws on purpose: a refusal or a failure whose message is written
+ * for the person running `pulumi up`, and which the engine prints as it is.
  */
-export class ClearError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.message = message;
-    }
-}
+export class ClearError extends Error {}

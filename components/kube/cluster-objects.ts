@@ -97,8 +97,8 @@ type ClientModule = typeof k8sClient;
 
 /** The Kubernetes client library; the one loader of it in the repository (the e2e harness uses it too). */
 export function clientModule(): ClientModule {
-    // client-node 1.x is an ES module: Node 20.19+ loads it with require(); a default import would not
-    // survive pulumi.runtime.serializeFunction.
+    // Loaded on first use, not at import: the program imports this module's types but never talks to the
+    // API server itself, and client-node costs about 0.5 s to load (README, Performance).
     return require("@kubernetes/client-node") as ClientModule; // eslint-disable-line @typescript-eslint/no-require-imports
 }
 

@@ -32,7 +32,7 @@ export interface StepTiming {
  * Steps never ask for replacement: a replacement would run delete (and, for the step before the
  * StatefulSet, delete volumes) for what is only a changed setting.
  */
-export function diffLifecycleInputs(olds: Partial<LifecycleInputs>, news: Partial<LifecycleInputs>): pulumi.dynamic.DiffResult {
+function diffLifecycleInputs(olds: Partial<LifecycleInputs>, news: Partial<LifecycleInputs>): pulumi.dynamic.DiffResult {
     const changed = LIFECYCLE_INPUT_KEYS.filter(k => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
     return { changes: changed.length > 0, replaces: [] };
 }
