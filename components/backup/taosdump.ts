@@ -15,6 +15,7 @@
  */
 import type * as k8sClient from "@kubernetes/client-node";
 import { planVersionChange } from "../lifecycle/version";
+import { WaitTimeoutError, waitFor } from "../lifecycle/wait";
 import { NATIVE_PORT } from "../names";
 import { BackupKube, KubeBackupObjects, messageOf } from "./kube";
 import { BackupRequest, readBackupRequest } from "./request";
@@ -256,24 +257,20 @@ async function removeBackupPod(kube: BackupKube, name: string, o: BackupOptions)
 async function waitForPod(kube: BackupKube, name: string, o: BackupOptions,
     done: (state: Awaited<ReturnType<BackupKube["podState"]>>) => boolean, what: string): Promise<void> {
     const timeoutMs = o.podTimeoutMs ?? 600_000;
-    const deadline = Date.now() + timeoutMs;
-    let said = "";
-    for (;;) {
-        const state = await kube.podState(name);
-        if (done(state)) {
-            return;
-        }
-        const now = state === undefined ? "gone"
-            : [state.phase, state.waiting, state.terminating ? "terminating" : undefined].filter(Boolean).join(", ");
-        if (now !== said) {
-            o.log(`backup pod ${name}: ${now}`);
-            said = now;
-        }
-        if (Date.now() >= deadline) {
+    let lastSeen = "";
+    try {
+        await waitFor(async () => {
+            const state = await kube.podState(name);
+            lastSeen = state === undefined ? "gone"
+                : [state.phase, state.waiting, state.terminating ? "terminating" : undefined].filter(Boolean).join(", ");
+            return { done: done(state), seen: lastSeen };
+        }, { what: `backup pod ${name} to ${what}`, timeoutMs, intervalMs: o.pollMs ?? 2000, progress: o.log });
+    } catch (err) {
+        if (err instanceof WaitTimeoutError) {
             throw new Error(`backup pod ${name} did not ${what} within ${Math.round(timeoutMs / 1000)} s ` +
-                `(last seen: ${now}; ${kube.describe()})`);
+                `(last seen: ${lastSeen}; ${kube.describe()})`);
         }
-        await new Promise(resolve => setTimeout(resolve, o.pollMs ?? 2000));
+        throw err;
     }
 }
 
