@@ -5,8 +5,10 @@
  * rollout), TDengine's own work (statements and mnode start-up, from the stand-in's log), what our
  * lifecycle steps add on top, and the rest (engine, language host, program). Then `pulumi preview` of the
  * component against a plain program registering the same bare Kubernetes objects, as ratios (from scratch and
- * with no changes), the size of each serialized lifecycle step (in the state and as serialized now), module
- * load times, and the hook benchmark (tests/bench/hooks.ts).
+ * with no changes), beside the same plain program with one dynamic resource that does nothing (bench-plain.ts:
+ * the floor of any step that is a dynamic resource; its scale steps too), the size of each serialized
+ * lifecycle step (in the state and as serialized now), module load times, and the hook benchmark
+ * (tests/bench/hooks.ts).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -114,11 +116,12 @@ async function main(): Promise<void> {
         };
         await configure("bench");
 
-        const phase = async (name: string, args: string[]): Promise<void> => {
+        const phase = async (name: string, args: string[], where: { ws: PulumiWorkspace; stack: string } = { ws, stack: "bench" }): Promise<void> => {
             const eventLog = path.join(workDir, `${rows.length}.events.jsonl`);
             const seen = (await standin.events()).length;
             // --event-log (the engine's events with timestamps) is one of the CLI's debug flags.
-            const run = await ws.command("pulumi", [...args, "--yes", "--skip-preview", "--non-interactive", "--stack", "bench", "--event-log", eventLog],
+            const run = await where.ws.command("pulumi",
+                [...args, "--yes", "--skip-preview", "--non-interactive", "--stack", where.stack, "--event-log", eventLog],
                 { env: { PULUMI_DEBUG_COMMANDS: "true" } });
             const steps = resourceSteps(eventLog);
             const kubernetes = union(steps.filter(s => s.type.startsWith("kubernetes:")).map(s => s.interval));
@@ -137,21 +140,30 @@ async function main(): Promise<void> {
         // The baseline program, moved to the project's root where the manifests are "./components".
         fs.writeFileSync(path.join(plain.dir, "index.ts"), fs.readFileSync(path.join(__dirname, "bench-plain.ts"), "utf8")
             .replace("../../components/manifests", "./components/manifests"));
-        await plain.pulumi(["stack", "init", "scratch"]);
-        await plain.pulumi(["stack", "init", "deployed"]);
-        await plain.pulumi(["config", "set", "namespace", "tdengine-plain", "--stack", "deployed"]);
+        // Its stacks: the bare objects ("scratch", never deployed; "deployed"), and the same with one dynamic
+        // resource that does nothing ("floor-scratch", "floor-deployed"): the least any dynamic-resource step costs.
+        for (const [stack, namespace, dynamicStep] of [["scratch", "tdengine-plain", "false"], ["deployed", "tdengine-plain", "false"],
+            ["floor-scratch", "tdengine-floor", "true"], ["floor-deployed", "tdengine-floor", "true"]]) {
+            await plain.pulumi(["stack", "init", stack]);
+            await plain.pulumi(["config", "set", "namespace", namespace, "--stack", stack]);
+            await plain.pulumi(["config", "set", "dynamicStep", dynamicStep, "--stack", stack]);
+        }
         await plain.pulumi(["up", "--yes", "--skip-preview", "--stack", "deployed"]);
+        await plain.pulumi(["up", "--yes", "--skip-preview", "--stack", "floor-deployed"]);
 
-        const previews = { component: [] as number[], plain: [] as number[], componentSame: [] as number[], plainSame: [] as number[] };
+        const previews = { component: [] as number[], plain: [] as number[], floor: [] as number[],
+            componentSame: [] as number[], plainSame: [] as number[], floorSame: [] as number[] };
         for (let i = 0; i < 3; i++) {
             previews.componentSame.push((await ws.pulumi(["preview", "--stack", "bench"])).seconds);
             previews.plainSame.push((await plain.pulumi(["preview", "--stack", "deployed"])).seconds);
+            previews.floorSame.push((await plain.pulumi(["preview", "--stack", "floor-deployed"])).seconds);
         }
-        // Both previews from scratch plan the same creates: the component on a stack of its own that was never deployed.
+        // The previews from scratch plan the same creates: the component on a stack of its own that was never deployed.
         await configure("preview");
         for (let i = 0; i < 3; i++) {
             previews.component.push((await ws.pulumi(["preview", "--stack", "preview"])).seconds);
             previews.plain.push((await plain.pulumi(["preview", "--stack", "scratch"])).seconds);
+            previews.floor.push((await plain.pulumi(["preview", "--stack", "floor-scratch"])).seconds);
         }
         // What type-checking the program at every run (ts-node's default, undone by tsconfig.json) costs: swc
         // cannot type-check, so the copy's tsconfig.json goes without it for this one run.
@@ -171,21 +183,35 @@ async function main(): Promise<void> {
         await phase("scale up 3 -> 4", ["up"]);
         await ws.pulumi(["config", "set", "replicas", "3", "--stack", "bench"]);
         await phase("scale down 4 -> 3", ["up"]);
+        // The same scale steps of the bare objects, and of the bare objects with the do-nothing dynamic resource.
+        for (const [label, stack] of [["plain objects", "deployed"], ["plain objects + no-op dynamic resource", "floor-deployed"]]) {
+            for (const replicas of ["4", "3"]) {
+                await plain.pulumi(["config", "set", "replicas", replicas, "--stack", stack]);
+                await phase(`  ${label}: scale to ${replicas}`, ["up"], { ws: plain, stack });
+            }
+        }
         await phase("destroy", ["destroy"]);
         await plain.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "deployed"]);
+        await plain.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "floor-deployed"]);
 
         out.push(table(rows),
             "(Kubernetes and our steps from the engine's event log, whose timestamps are whole seconds; TDengine from the stand-in's log, in ms.",
-            " Target for a scale step: wall - K8s - TDengine <= 2 s.)",
+            " Target for a scale step: wall - K8s - TDengine <= 2 s. The indented rows are the same scale steps of the bare objects,",
+            " alone and with one dynamic resource that does nothing: what any program pays, and what any dynamic-resource step pays.)",
             `A \`pulumi up\` of the plain objects with nothing to change (what any run costs), median of 3: ${median(plainUps).toFixed(1)} s`, "");
         const ratio = (a: number[], b: number[], label: string, target: number): string => {
             const c = median(a);
             const p = median(b);
             return `  ${label}: component ${c.toFixed(1)} s   plain objects ${p.toFixed(1)} s   ratio ${(c / p).toFixed(2)} (target <= ${target})`;
         };
-        out.push("pulumi preview, median of 3, alternating component and plain program:",
+        const floor = (a: number[], b: number[], label: string): string =>
+            `  ${label}: plain objects + one no-op dynamic resource ${median(a).toFixed(1)} s   ratio ${(median(a) / median(b)).toFixed(2)}` +
+            " (the floor of any step that is a dynamic resource)";
+        out.push("pulumi preview, median of 3, alternating component, plain program, and plain program with a no-op dynamic resource:",
             ratio(previews.component, previews.plain, "from scratch      ", 1.2),
+            floor(previews.floor, previews.plain, "from scratch      "),
             ratio(previews.componentSame, previews.plainSame, "no changes        ", 1.2),
+            floor(previews.floorSame, previews.plainSame, "no changes        "),
             `  from scratch with the program type-checked (without swc, PULUMI_NODEJS_TRANSPILE_ONLY=false): ${typeChecked.toFixed(1)} s`, "");
         out.push(table(inState), "", table(providerTexts()), "", table(moduleLoading()), "");
     } finally {
