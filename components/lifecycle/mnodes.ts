@@ -61,9 +61,33 @@ export interface MnodeLayout {
  * there. In order: a leader on a leaving dnode hands over first, while a staying follower can take over;
  * then mnodes leave the leaving dnodes (a new one created first when that keeps the count, else dropped,
  * highest ordinal first); then missing mnodes are created (lowest ordinal first) and surplus followers
- * dropped (highest ordinal first). A leader is never dropped.
+ * dropped (highest ordinal first). A leader is never dropped, and no drop or hand-over is made that would
+ * leave the serving mnodes short of a majority: with one mnode offline, that step is stuck instead.
  */
 export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
+    const step = stepTowardWantedMnodes(layout);
+    if (step?.kind !== "drop" && step?.kind !== "hand-over") {
+        return step;
+    }
+    const listed = layout.mnodes.filter(m => layout.dnodes.some(d => d.endpoint === m.endpoint));
+    const notServing = listed.filter(m => !serving(m));
+    // A drop takes the mnode away; a hand-over restarts the leader's pod, which stops serving meanwhile.
+    const remaining = step.kind === "drop" ? listed.filter(m => m.endpoint !== step.dnode.endpoint) : listed;
+    const servingAfter = listed.filter(m => serving(m) && m.endpoint !== step.dnode.endpoint).length;
+    // With every mnode serving the step is the planned one (2 → 1's hand-over is a short election by design).
+    if (notServing.length === 0 || servingAfter * 2 > remaining.length) {
+        return step;
+    }
+    const down = notServing.map(m => `${m.endpoint} is ${m.role}/${m.status}`).join(", ");
+    const action = step.kind === "drop" ? `dropping the mnode on dnode ${step.dnode.id}` : `restarting the leader's dnode ${step.dnode.id}`;
+    return {
+        kind: "stuck",
+        why: `an mnode is not serving (${down}), and ${action} would leave ${servingAfter} of ${remaining.length} mnodes serving, ` +
+            "no majority (docs/tdengine.md#two-mnodes). Bring that dnode back to ready, then run `pulumi up` again",
+    };
+}
+
+function stepTowardWantedMnodes(layout: MnodeLayout): MnodeStep | undefined {
     const { replicas } = layout;
     const placed: PlacedDnode[] = layout.dnodes.map(d => ({ ...d, ordinal: ordinalOfDnodeEndpoint(layout.addressing, d.endpoint) }));
     const dnodeOf = (m: MnodeInfo): PlacedDnode | undefined => placed.find(d => d.endpoint === m.endpoint);
@@ -140,8 +164,8 @@ export async function convergeMnodes(td: TDengine, o: MnodeOptions): Promise<Mno
         }
         switch (step.kind) {
             case "stuck":
-                throw new TransactionError(
-                    `cannot bring the mnodes to ${wantedMnodes(o.replicas)} for ${o.replicas} dnode(s): ${step.why}`);
+                throw new TransactionError(`cannot bring the mnodes to ${wantedMnodes(o.replicas)} for ${o.replicas} dnode(s): ` +
+                    `${step.why}${steps === 0 ? "; no mnode was changed" : ""}`);
             case "create":
                 await createMnode(td, step.dnode, o);
                 break;

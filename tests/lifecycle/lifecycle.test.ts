@@ -149,6 +149,25 @@ describe("lifecycle providers against the TDengine stand-in", function () {
         assert.equal(s.kube.replicas, 4);
     });
 
+    it("3 → 2 while a staying follower's dnode is down: refused before any mnode is dropped (2 mnodes, 1 serving, would have no majority)", async () => {
+        const s = await setup();
+        await s.engine.up(s.inputs(3));
+        const leader = (await s.sql.showMnodes()).find(m => m.role === "leader")?.endpoint;
+        const follower = [endpoint(0), endpoint(1)].find(e => e !== leader) ?? "";
+        const ordinal = [endpoint(0), endpoint(1)].indexOf(follower);
+        s.standin.stopDnode(follower);
+        s.kube.notReady.add(ordinal);
+        await waitUntil("its mnode to show offline", async () => (await s.sql.showMnodes()).some(m => m.endpoint === follower && m.status === "offline"));
+        await assert.rejects(s.engine.up(s.inputs(2)), (err: Error) => {
+            assert.match(err.message, /cannot bring the mnodes to 1 for 2 dnode\(s\): an mnode is not serving \(.* is offline\/offline\), /);
+            assert.match(err.message, /would leave 1 of 2 mnodes serving, no majority .*; no mnode was changed/);
+            return true;
+        });
+        assert.deepEqual(sqlEvents(s, "drop"), []);
+        assert.equal((await s.sql.showMnodes()).length, 3);
+        assert.equal(s.kube.replicas, 3);
+    });
+
     it("a drop that outlives its HTTP connection is followed in show dnodes, not sent again", async () => {
         const s = await setup();
         await s.engine.up(s.inputs(4));

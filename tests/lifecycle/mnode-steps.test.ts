@@ -140,6 +140,22 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
             name: "surplus followers that are offline cannot be dropped: stuck, said plainly",
             pods: 2, roles: { 0: "L", 1: "O" }, replicas: 2, steps: ["stuck"],
         },
+        {
+            name: "4 → 3 with a staying follower offline: stuck, since dropping pod 3's mnode would leave 1 of 2 serving",
+            pods: 4, offline: [1], roles: { 0: "L", 1: "O", 3: "F" }, replicas: 3, steps: ["stuck"],
+        },
+        {
+            name: "3 → 2 with a staying follower offline: stuck before the first drop",
+            pods: 3, offline: [1], roles: { 0: "L", 1: "O", 2: "F" }, replicas: 2, steps: ["stuck"],
+        },
+        {
+            name: "3 → 2 with the leader leaving and the other follower offline: no hand-over (1 of 3 would serve during it)",
+            pods: 3, offline: [0], roles: { 0: "O", 1: "F", 2: "L" }, replicas: 2, steps: ["stuck"],
+        },
+        {
+            name: "5 → 4 with a staying follower offline: nothing to change in the mnodes, so nothing stuck",
+            pods: 5, offline: [1], roles: { 0: "L", 1: "O", 2: "F" }, replicas: 4, steps: ["done"],
+        },
     ];
 
     for (const c of cases) {
@@ -148,6 +164,14 @@ describe("mnode count follows the cluster's size (nextMnodeStep)", () => {
             assert.deepEqual(path(all, mnodes(c.roles, all), c.replicas, c.nextLeader), c.steps);
         });
     }
+
+    it("says which mnode is down and why the step waits for it", () => {
+        const all = dnodes(4).map((d, o) => (o === 1 ? { ...d, status: "offline" } : d));
+        const step = nextMnodeStep({ dnodes: all, mnodes: mnodes({ 0: "L", 1: "O", 3: "F" }, all), addressing, replicas: 3 });
+        assert.equal(step?.kind, "stuck");
+        assert.match(step?.kind === "stuck" ? step.why : "", new RegExp(`an mnode is not serving \\(${ep(1).replace(/\./g, "\\.")} is offline/offline\\), ` +
+            "and dropping the mnode on dnode 4 would leave 1 of 2 mnodes serving, no majority"));
+    });
 
     it("drops by the dnode's id, not its ordinal + 1", () => {
         const all = dnodes(4, { 3: 7 });
