@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Before `npm run up|preview|destroy` creates a stack or touches state: is a Kubernetes cluster reachable
-// through the default kubeconfig (KUBECONFIG, else ~/.kube/config, its current context), the one the
-// program's Kubernetes provider and lifecycle steps will use? Asks the API server for /version with a
-// short timeout; no kubectl needed. Exits 0 when it answers, 1 with what to do when not.
+// through the kubeconfig the program's Kubernetes provider and lifecycle steps will use? That is the
+// stack's `lifecycle.kubeconfig` and `lifecycle.context` when its file (stacks/Pulumi.<stack>.yaml) sets
+// them, else the default kubeconfig (KUBECONFIG, else ~/.kube/config, its current context). Asks the API
+// server for /version with a short timeout; no kubectl needed. Exits 0 when it answers, 1 with what to do
+// when not.   node scripts/kube-preflight.js [stack]
 "use strict";
 const http = require("node:http");
 const https = require("node:https");
@@ -110,21 +112,74 @@ function kubeconfigFiles() {
     return candidates.filter(p => fs.existsSync(p));
 }
 
-async function main() {
+/**
+ * What the stack's file says of the lifecycle's Kubernetes target: `tdengine-cluster:lifecycle`'s
+ * `kubeconfig` (a path or the contents, as the component reads it) and `context`. `secret` when the
+ * kubeconfig is encrypted there: only pulumi can read it.
+ * @param {string} stackFile
+ * @returns {{ kubeconfig?: string, context?: string, secret?: boolean }}
+ */
+function stackTarget(stackFile) {
+    const fs = require("node:fs");
+    if (!fs.existsSync(stackFile)) {
+        return {};
+    }
+    const yaml = require("js-yaml");
+    const lifecycle = (yaml.load(fs.readFileSync(stackFile, "utf8")) ?? {}).config?.["tdengine-cluster:lifecycle"] ?? {};
+    const text = value => (typeof value === "string" && value.trim() !== "" ? value : undefined);
+    const secret = typeof lifecycle.kubeconfig === "object" && lifecycle.kubeconfig !== null && "secure" in lifecycle.kubeconfig;
+    return { kubeconfig: text(lifecycle.kubeconfig), context: text(lifecycle.context), secret };
+}
+
+/**
+ * The KubeConfig the program will use for `target`, loaded as components/kube/cluster-objects.ts loads it;
+ * or the reason it cannot be.
+ * @param {{ kubeconfig?: string, context?: string }} target
+ */
+function loadTarget(target) {
+    const { KubeConfig } = require("@kubernetes/client-node");
+    const kubeConfig = new KubeConfig();
+    const where = target.kubeconfig === undefined ? "the kubeconfig" : "the stack's lifecycle.kubeconfig";
+    try {
+        const given = target.kubeconfig?.trim();
+        if (given === undefined) {
+            kubeConfig.loadFromDefault();
+        } else if (given.includes("\n") || given.startsWith("{")) {
+            kubeConfig.loadFromString(given);
+        } else {
+            kubeConfig.loadFromFile(given);
+        }
+    } catch (err) {
+        return { reason: `${where} cannot be read: ${messageOf(err)}` };
+    }
+    if (target.context !== undefined) {
+        if (!kubeConfig.getContextObject(target.context)) {
+            return { reason: `the stack's lifecycle.context ${JSON.stringify(target.context)} is not a context of ${where}` };
+        }
+        kubeConfig.setCurrentContext(target.context);
+    }
+    return { kubeConfig };
+}
+
+async function main(stack) {
+    const path = require("node:path");
+    const target = stack === undefined ? {} : stackTarget(path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`));
+    if (target.secret) {
+        process.stderr.write("note: the stack's lifecycle.kubeconfig is a secret, so the Kubernetes check is left to pulumi\n");
+        return 0;
+    }
     const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
-    if (!inCluster && kubeconfigFiles().length === 0) {
+    if (target.kubeconfig === undefined && !inCluster && kubeconfigFiles().length === 0) {
         const looked = process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : "~/.kube/config";
         process.stderr.write(refusal({ reason: `no kubeconfig found (${looked})` }) + "\n");
         return 1;
     }
-    const { KubeConfig } = require("@kubernetes/client-node");
-    const kubeConfig = new KubeConfig();
-    try {
-        kubeConfig.loadFromDefault();
-    } catch (err) {
-        process.stderr.write(refusal({ reason: `the kubeconfig cannot be read: ${messageOf(err)}` }) + "\n");
+    const loaded = loadTarget(target);
+    if (loaded.kubeConfig === undefined) {
+        process.stderr.write(refusal({ reason: loaded.reason }) + "\n");
         return 1;
     }
+    const kubeConfig = loaded.kubeConfig;
     const timeoutMs = Number(process.env.PULUMI_TDENGINE_PREFLIGHT_TIMEOUT_MS) || 3000;
     const result = await checkKubernetes(kubeConfig, { timeoutMs });
     if (!result.ok) {
@@ -135,10 +190,10 @@ async function main() {
     return 0;
 }
 
-module.exports = { checkKubernetes, refusal };
+module.exports = { checkKubernetes, refusal, stackTarget, loadTarget };
 
 if (require.main === module) {
-    main().then(code => process.exit(code), err => {
+    main(process.argv[2]).then(code => process.exit(code), err => {
         process.stderr.write(`error: the Kubernetes check failed: ${messageOf(err)}\n`);
         process.exit(1);
     });

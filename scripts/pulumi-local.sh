@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # A cluster must answer before a stack is created or any state is touched (set
 # PULUMI_TDENGINE_SKIP_PREFLIGHT=1 to skip, e.g. to destroy a stack whose cluster is gone).
 if [ -z "${PULUMI_TDENGINE_SKIP_PREFLIGHT:-}" ]; then
-  node scripts/kube-preflight.js || exit 1
+  node scripts/kube-preflight.js "$stack" || exit 1
 fi
 
 if ! command -v pulumi >/dev/null 2>&1; then

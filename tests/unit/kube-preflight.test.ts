@@ -22,11 +22,13 @@ interface CheckResult {
 
 interface Preflight {
     checkKubernetes(kubeConfig: KubeConfig, options?: { timeoutMs?: number }): Promise<CheckResult>;
+    stackTarget(stackFile: string): { kubeconfig?: string; context?: string; secret?: boolean };
+    loadTarget(target: { kubeconfig?: string; context?: string }): { kubeConfig?: KubeConfig; reason?: string };
 }
 
 const root = path.resolve(__dirname, "..", "..");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node script, run as is by pulumi-local.sh
-const { checkKubernetes } = require(path.join(root, "scripts", "kube-preflight.js")) as Preflight;
+const { checkKubernetes, stackTarget, loadTarget } = require(path.join(root, "scripts", "kube-preflight.js")) as Preflight;
 
 function kubeConfigFor(server: string): KubeConfig {
     const kc = new KubeConfig();
@@ -112,6 +114,50 @@ describe("quick start preflight: a reachable Kubernetes cluster before anything 
         const result = await checkKubernetes(new KubeConfig(), { timeoutMs: 200 });
         assert.equal(result.ok, false);
         assert.match(result.reason ?? "", /no kubeconfig with a current context/);
+    });
+
+    describe("a stack that names its own kubeconfig (lifecycle.kubeconfig, lifecycle.context)", () => {
+        let dir: string;
+        beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-stack-")); });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const stackFile = (lifecycle: string): string => {
+            const file = path.join(dir, "Pulumi.test.yaml");
+            fs.writeFileSync(file, `config:\n  tdengine-cluster:replicas: 3\n  tdengine-cluster:lifecycle:\n${lifecycle}`);
+            return file;
+        };
+
+        it("checks the stack's kubeconfig and context, not the default one", async () => {
+            const { server, url } = await listen((_req, res) => res.end(JSON.stringify({ gitVersion: "v1.36.3" })));
+            try {
+                const kubeconfig = path.join(dir, "kubeconfig");
+                fs.writeFileSync(kubeconfig, kubeconfigYaml("https://127.0.0.1:1").replace("current-context: ctx",
+                    "- name: other\n  context:\n    cluster: reachable\n    user: u\ncurrent-context: ctx")
+                    .replace("contexts:", `- name: reachable\n  cluster:\n    server: ${url}\n    insecure-skip-tls-verify: true\ncontexts:`));
+                const target = stackTarget(stackFile(`    kubeconfig: ${kubeconfig}\n    context: other\n`));
+                assert.deepEqual(target, { kubeconfig, context: "other", secret: false });
+                const loaded = loadTarget(target);
+                assert.ok(loaded.kubeConfig, loaded.reason);
+                const result = await checkKubernetes(loaded.kubeConfig, { timeoutMs: 2000 });
+                assert.deepEqual([result.ok, result.context, result.server], [true, "other", url]);
+            } finally {
+                await close(server);
+            }
+        });
+
+        it("refuses a context the kubeconfig does not have, naming it", () => {
+            const kubeconfig = path.join(dir, "kubeconfig");
+            fs.writeFileSync(kubeconfig, kubeconfigYaml("https://127.0.0.1:1"));
+            const loaded = loadTarget(stackTarget(stackFile(`    kubeconfig: ${kubeconfig}\n    context: prod-eu\n`)));
+            assert.equal(loaded.kubeConfig, undefined);
+            assert.match(loaded.reason ?? "", /the stack's lifecycle\.context "prod-eu" is not a context of the stack's lifecycle\.kubeconfig/);
+        });
+
+        it("leaves a secret kubeconfig to pulumi, and a stack without one to the default kubeconfig", () => {
+            assert.equal(stackTarget(stackFile("    kubeconfig:\n      secure: v1:abc\n")).secret, true);
+            assert.deepEqual(stackTarget(stackFile("    dropDnodeTimeoutSeconds: 600\n")), { kubeconfig: undefined, context: undefined, secret: false });
+            assert.deepEqual(stackTarget(path.join(dir, "Pulumi.missing.yaml")), {});
+        });
     });
 
     it("makes `npm run up -- dev` stop before any pulumi command, with how to get a cluster", async () => {
