@@ -25,7 +25,9 @@ const STACK = "dev";
 const NAMESPACE = "tdengine-dev";
 const NAME = "tdengine";
 const HEADLESS = "tdengine-taosd";
-const endpoint = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${NAMESPACE}.svc.cluster.local:6030`;
+/** Pod `ordinal`'s dnode endpoint in `namespace`, spelled out here rather than taken from the component's names.ts. */
+const endpointIn = (namespace: string) => (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${namespace}.svc.cluster.local:6030`;
+const endpoint = endpointIn(NAMESPACE);
 
 interface Env {
     workDir: string;
@@ -265,7 +267,7 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
     describe("mnodes follow the cluster's size: 3 → 2 → 3 (docs/tdengine.md#two-mnodes)", () => {
         const ns = "tdengine-mnodes";
         const stack = "mnodes";
-        const ep = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${ns}.svc.cluster.local:6030`;
+        const ep = endpointIn(ns);
         let td: TDengineFixture;
         let ws: PulumiWorkspace;
 
@@ -315,7 +317,7 @@ describe("e2e: pulumi up, scale and destroy with the real engine and a real API 
     describe("upgrades: a Maintenance roll behind the health gate, a Feature change refused then done offline, a rebalance", () => {
         const UPGRADE_NS = "tdengine-upgrade";
         const STACK_U = "upgrade";
-        const at = (ordinal: number): string => `${NAME}-${ordinal}.${HEADLESS}.${UPGRADE_NS}.svc.cluster.local:6030`;
+        const at = endpointIn(UPGRADE_NS);
         let td: TDengineFixture;
         let ws: PulumiWorkspace;
 
