@@ -132,23 +132,19 @@ function stackTarget(stackFile) {
 }
 
 /**
- * The KubeConfig the program will use for `target`, loaded as components/kube/cluster-objects.ts loads it;
- * or the reason it cannot be.
+ * The KubeConfig the program will use for `target`, loaded by the component's own loader
+ * (components/kube/cluster-objects.ts, through ts-node as the program is); or the reason it cannot be.
  * @param {{ kubeconfig?: string, context?: string }} target
  */
 function loadTarget(target) {
-    const { KubeConfig } = require("@kubernetes/client-node");
-    const kubeConfig = new KubeConfig();
+    if (require.extensions[".ts"] === undefined) {
+        require("ts-node").register({ transpileOnly: true });
+    }
+    const { loadKubeConfig } = require("../components/kube/cluster-objects.ts");
     const where = target.kubeconfig === undefined ? "the kubeconfig" : "the stack's lifecycle.kubeconfig";
+    let kubeConfig;
     try {
-        const given = target.kubeconfig?.trim();
-        if (given === undefined) {
-            kubeConfig.loadFromDefault();
-        } else if (given.includes("\n") || given.startsWith("{")) {
-            kubeConfig.loadFromString(given);
-        } else {
-            kubeConfig.loadFromFile(given);
-        }
+        kubeConfig = loadKubeConfig({ kubeconfig: target.kubeconfig });
     } catch (err) {
         return { reason: `${where} cannot be read: ${messageOf(err)}` };
     }
