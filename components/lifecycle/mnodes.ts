@@ -69,7 +69,7 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
     if (step?.kind !== "drop" && step?.kind !== "hand-over") {
         return step;
     }
-    const listed = layout.mnodes.filter(m => layout.dnodes.some(d => d.endpoint === m.endpoint));
+    const listed = listedMnodes(layout);
     const notServing = listed.filter(m => !serving(m));
     // A drop takes the mnode away; a hand-over restarts the leader's pod, which stops serving meanwhile.
     const remaining = step.kind === "drop" ? listed.filter(m => m.endpoint !== step.dnode.endpoint) : listed;
@@ -87,12 +87,16 @@ export function nextMnodeStep(layout: MnodeLayout): MnodeStep | undefined {
     };
 }
 
+/** An mnode whose dnode is no longer listed goes with it (docs/tdengine.md#drop-dnode-takes-its-mnode): the others. */
+function listedMnodes(layout: MnodeLayout): MnodeInfo[] {
+    return layout.mnodes.filter(m => layout.dnodes.some(d => d.endpoint === m.endpoint));
+}
+
 function stepTowardWantedMnodes(layout: MnodeLayout): MnodeStep | undefined {
     const { replicas } = layout;
     const placed: PlacedDnode[] = layout.dnodes.map(d => ({ ...d, ordinal: ordinalOfDnodeEndpoint(layout.addressing, d.endpoint) }));
     const dnodeOf = (m: MnodeInfo): PlacedDnode | undefined => placed.find(d => d.endpoint === m.endpoint);
-    // An mnode whose dnode is no longer listed goes with it (docs/tdengine.md#drop-dnode-takes-its-mnode).
-    const mnodes = layout.mnodes.filter(m => dnodeOf(m) !== undefined);
+    const mnodes = listedMnodes(layout);
     const isLeaving = (m: MnodeInfo): boolean => (dnodeOf(m)?.ordinal ?? -1) >= replicas;
     const byOrdinalDesc = (a: MnodeInfo, b: MnodeInfo): number => (dnodeOf(b)?.ordinal ?? -1) - (dnodeOf(a)?.ordinal ?? -1);
     const servingFollower = (m: MnodeInfo): boolean => m.role === "follower" && m.status === "ready";
