@@ -4,7 +4,8 @@
  */
 import type * as k8sClient from "@kubernetes/client-node";
 import { Writable } from "node:stream";
-import { KubeTarget, loadKubeConfig } from "../kube/cluster-objects";
+import { KubeTarget, clientModule, loadKubeConfig, orUndefinedIfNotFound } from "../kube/cluster-objects";
+import { TDENGINE_CONTAINER } from "../names";
 
 /** The backup pod as Kubernetes last reported it. */
 export interface BackupPodState {
@@ -31,29 +32,6 @@ export interface BackupKube {
     exec(pod: string, container: string, command: string[], output: ExecOutput): Promise<number>;
     /** Where this talks to, for messages: context and namespace, never credentials. */
     describe(): string;
-}
-
-/** The container of the StatefulSet that runs taosd (manifests.ts names it so). */
-const TDENGINE_CONTAINER = "tdengine";
-
-function clientModule(): typeof k8sClient {
-    // client-node 1.x is an ES module that Node 20.19+ loads with require().
-    return require("@kubernetes/client-node") as typeof k8sClient; // eslint-disable-line @typescript-eslint/no-require-imports
-}
-
-function isNotFound(err: unknown): boolean {
-    return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 404;
-}
-
-async function orUndefinedIfNotFound<T>(read: () => Promise<T>): Promise<T | undefined> {
-    try {
-        return await read();
-    } catch (err) {
-        if (isNotFound(err)) {
-            return undefined;
-        }
-        throw err;
-    }
 }
 
 export class KubeBackupObjects implements BackupKube {

@@ -130,14 +130,15 @@ function isPreconditionFailed(err: unknown): boolean {
     return typeof err === "object" && err !== null && e.code === 409 && /Precondition failed/.test(String(e.body ?? ""));
 }
 
-/** Deleting what is already gone is done. */
-async function deleteIgnoringNotFound(del: () => Promise<unknown>): Promise<void> {
+/** A read of what does not exist is undefined; deleting what is already gone is done. */
+export async function orUndefinedIfNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
     try {
-        await del();
+        return await call();
     } catch (err) {
-        if (!isNotFound(err)) {
-            throw err;
+        if (isNotFound(err)) {
+            return undefined;
         }
+        throw err;
     }
 }
 
@@ -152,35 +153,19 @@ export class KubeClusterObjects implements ClusterObjects {
     }
 
     async statefulSetReplicas(): Promise<number | undefined> {
-        const k8s = clientModule();
-        const apps = loadKubeConfig(this.target).makeApiClient(k8s.AppsV1Api);
-        try {
-            const sts = await apps.readNamespacedStatefulSet({ name: this.statefulSet, namespace: this.namespace });
-            return sts.spec?.replicas ?? 1;
-        } catch (err) {
-            if (isNotFound(err)) {
-                return undefined;
-            }
-            throw err;
-        }
+        return (await this.statefulSetState())?.replicas;
     }
 
     async statefulSetState(): Promise<StatefulSetState | undefined> {
         const apps = loadKubeConfig(this.target).makeApiClient(clientModule().AppsV1Api);
-        try {
-            const sts = await apps.readNamespacedStatefulSet({ name: this.statefulSet, namespace: this.namespace });
-            return {
-                replicas: sts.spec?.replicas ?? 1,
-                image: sts.spec?.template.spec?.containers.find(c => c.name === TDENGINE_CONTAINER)?.image,
-                updateRevision: sts.status?.updateRevision,
-                observed: (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0),
-            };
-        } catch (err) {
-            if (isNotFound(err)) {
-                return undefined;
-            }
-            throw err;
-        }
+        const name = this.statefulSet;
+        const sts = await orUndefinedIfNotFound(() => apps.readNamespacedStatefulSet({ name, namespace: this.namespace }));
+        return sts === undefined ? undefined : {
+            replicas: sts.spec?.replicas ?? 1,
+            image: sts.spec?.template.spec?.containers.find(c => c.name === TDENGINE_CONTAINER)?.image,
+            updateRevision: sts.status?.updateRevision,
+            observed: (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0),
+        };
     }
 
     async pods(): Promise<PodState[]> {
@@ -225,7 +210,7 @@ export class KubeClusterObjects implements ClusterObjects {
         const core = loadKubeConfig(this.target).makeApiClient(clientModule().CoreV1Api);
         const preconditions = { uid: volume.uid, resourceVersion: volume.resourceVersion };
         try {
-            await deleteIgnoringNotFound(() => core.deleteNamespacedPersistentVolumeClaim({ name: volume.name, namespace: this.namespace,
+            await orUndefinedIfNotFound(() => core.deleteNamespacedPersistentVolumeClaim({ name: volume.name, namespace: this.namespace,
                 body: { preconditions } }));
             return true;
         } catch (err) {
@@ -246,7 +231,7 @@ export class KubeClusterObjects implements ClusterObjects {
 
     async deletePod(name: string): Promise<void> {
         const core = loadKubeConfig(this.target).makeApiClient(clientModule().CoreV1Api);
-        await deleteIgnoringNotFound(() => core.deleteNamespacedPod({ name, namespace: this.namespace }));
+        await orUndefinedIfNotFound(() => core.deleteNamespacedPod({ name, namespace: this.namespace }));
     }
 
     async openTunnel(pod: string, port: number, alternatives: () => Promise<string[]> = async () => [pod]): Promise<Tunnel> {
