@@ -4,6 +4,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 import { ClearError } from "../errors";
 
 /** Reports progress to the person running `pulumi up`. */
@@ -67,6 +68,4 @@ export async function waitFor<T>(
     }
 }
 
-export function delay(ms: number): Promise<void> {
-    return new Promise(resolve => setTimeout(resolve, ms));
-}
+export { delay };

@@ -3,6 +3,7 @@
  * TDengine's own refusals are never retried here: only exchanges that got no usable answer
  * ({@link NoAnswer}: refused, reset, timed out, 502/503/504, `Unable to establish connection`).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { TDengineConnectionLostError, TDengineUnreachableError } from "./errors";
 import { redact } from "./redact";
 import { MAX_TIMER_MS, NoAnswer } from "./transport";
@@ -95,8 +96,4 @@ export async function withRetries<T>(exchange: () => Promise<T>, a: Attempts): P
 /** The wait after the `failedAttempts`-th failure. */
 function backoffDelayMs(policy: RetryPolicy, failedAttempts: number): number {
     return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (failedAttempts - 1));
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
